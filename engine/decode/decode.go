@@ -29,6 +29,9 @@ type Decoder struct {
 	// "${". For fields that are not strings the value is then left to the
 	// caller, which checks the expression's type against want.
 	Template func(d *Decoder, n *yaml.Node, want reflect.Type)
+	// Origins names the file of nodes that came from another file than
+	// File, such as a site's overrides merged into a runbook.
+	Origins map[*yaml.Node]string
 
 	errs *Errors
 }
@@ -45,15 +48,34 @@ func (d *Decoder) In(where string) *Decoder {
 	return &c
 }
 
+// ForFile returns a decoder for another file that records problems in the
+// same collection.
+func (d *Decoder) ForFile(file string) *Decoder {
+	c := *d
+	c.File = file
+	c.Where = ""
+	return &c
+}
+
 // Errors returns the collection problems are recorded in.
 func (d *Decoder) Errors() *Errors { return d.errs }
 
-// Pos returns the position of n in the decoder's file.
-func (d *Decoder) Pos(n *yaml.Node) Pos { return PosOf(d.File, n) }
+// Pos returns the position of n in its file.
+func (d *Decoder) Pos(n *yaml.Node) Pos {
+	if f, ok := d.Origins[n]; ok {
+		return PosOf(f, n)
+	}
+	return PosOf(d.File, n)
+}
 
 // Errorf records a problem at n.
 func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
 	d.errs.Add(d.Pos(n), d.Where, format, args...)
+}
+
+// ErrorAt records a problem at pos.
+func (d *Decoder) ErrorAt(pos Pos, format string, args ...any) {
+	d.errs.Add(pos, d.Where, format, args...)
 }
 
 // Decode decodes n into the value v points to.

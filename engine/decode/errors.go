@@ -105,6 +105,9 @@ func (es *Errors) Append(err error) {
 	es.list = append(es.list, &Error{Msg: err.Error()})
 }
 
+// List returns the problems recorded so far, in the order they were found.
+func (es *Errors) List() []*Error { return es.list }
+
 // Len is the number of problems recorded.
 func (es *Errors) Len() int { return len(es.list) }
 

@@ -27,7 +27,7 @@ func Fields(t reflect.Type) []Field {
 	var out []Field
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
-		if !sf.IsExported() || sf.Type == posType {
+		if !sf.IsExported() || sf.Type == posType || sf.Type == positionsType {
 			continue
 		}
 		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
@@ -66,6 +66,7 @@ func (d *Decoder) structValue(n *yaml.Node, v reflect.Value) {
 		return
 	}
 	setPos(v, d.Pos(n))
+	positions := positionsOf(v)
 	fields := Fields(v.Type())
 	byName := make(map[string]*Field, len(fields))
 	names := make([]string, len(fields))
@@ -82,6 +83,9 @@ func (d *Decoder) structValue(n *yaml.Node, v reflect.Value) {
 			continue
 		}
 		given[f.Name] = !IsNull(kv.Value)
+		if positions != nil {
+			positions[f.Name] = d.Pos(Resolve(kv.Value))
+		}
 		fv := v.FieldByIndex(f.Index)
 		d.value(kv.Value, fv)
 		d.checkEnum(f, kv.Value, fv)
@@ -97,6 +101,32 @@ func (d *Decoder) structValue(n *yaml.Node, v reflect.Value) {
 			d.applyDefault(f, v.FieldByIndex(f.Index))
 		}
 	}
+}
+
+// Positions maps the fields of a decoded struct to where their values were
+// written. A struct field of this type is filled by the decoder.
+type Positions map[string]Pos
+
+// Of returns where field was written, or def when it was not.
+func (p Positions) Of(field string, def Pos) Pos {
+	if pos, ok := p[field]; ok {
+		return pos
+	}
+	return def
+}
+
+var positionsType = reflect.TypeFor[Positions]()
+
+// positionsOf returns a struct's Positions field, made ready, or nil.
+func positionsOf(v reflect.Value) Positions {
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Type() == positionsType && f.CanSet() {
+			p := Positions{}
+			f.Set(reflect.ValueOf(p))
+			return p
+		}
+	}
+	return nil
 }
 
 // setPos fills a field named Pos of type Pos, if the struct has one.

@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"slices"
+
+	"reflect"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/ucops/runbook/engine/eval"
+	"github.com/ucops/runbook/steps"
+)
+
+// Effective is a runbook with its site applied, validated and compiled:
+// what plan, run and resume work from.
+type Effective struct {
+	// Runbook is the runbook with the site's overrides applied.
+	Runbook *Runbook
+	// Site is nil when no site was given.
+	Site *Site
+	// Tree is the merged runbook document, for render and pinning.
+	Tree *yaml.Node
+	// Params are the values of every declared param, with origins.
+	Params []ParamValue
+	// Nodes is the site's inventory with defaults filled in.
+	Nodes []steps.Node
+	// Digest is the sha256 of the canonical form of Tree.
+	Digest string
+	// Warnings are problems that do not stop a run.
+	Warnings []string
+
+	facts   []*cFact
+	guards  map[string]*cGuard
+	caveats []*cCaveat
+	steps   []*cStep
+}
+
+// cFact is a compiled fact.
+type cFact struct {
+	*Fact
+	action  steps.Action
+	targets *cTargets
+	with    *inputs
+}
+
+// cGuard is a compiled guard.
+type cGuard struct {
+	Name string
+	Guard
+	check *eval.Program
+}
+
+// cCaveat is a compiled caveat.
+type cCaveat struct {
+	*Caveat
+	when *eval.Program
+}
+
+// cTargets is a compiled target selection.
+type cTargets struct {
+	expr  *eval.Program
+	names []string
+}
+
+// cRequire is one requirement of a step: a guard or an inline expression.
+type cRequire struct {
+	guard string
+	expr  *eval.Program
+	src   string
+}
+
+// cOutput is a compiled output of a step.
+type cOutput struct {
+	name string
+	prog *eval.Program
+}
+
+// cStep is a compiled step.
+type cStep struct {
+	*Step
+	finally bool
+	action  steps.Action
+	with    *inputs
+	targets *cTargets
+	when    *eval.Program
+	require []cRequire
+	verify  []*eval.Program
+	outputs []cOutput
+	// result is the expression type of the action's result.
+	result reflect.Type
+	// that holds an assert step's expressions.
+	that []*eval.Program
+	// wait holds a wait step's polled action.
+	wait *cWait
+}
+
+// cWait is a compiled wait step.
+type cWait struct {
+	in     *WaitInput
+	action steps.Action
+	with   *inputs
+	until  *eval.Program
+}
+
+// inputs is an action's `with` block with its compiled templates.
+type inputs struct {
+	node      *yaml.Node
+	templates map[*yaml.Node]*eval.Template
+	action    steps.Action
+}
+
+// programs returns every compiled expression of the step.
+func (cs *cStep) programs() []*eval.Program {
+	var out []*eval.Program
+	add := func(ps ...*eval.Program) {
+		for _, p := range ps {
+			if p != nil {
+				out = append(out, p)
+			}
+		}
+	}
+	add(cs.when)
+	if cs.targets != nil {
+		add(cs.targets.expr)
+	}
+	for _, r := range cs.require {
+		add(r.expr)
+	}
+	add(cs.verify...)
+	for _, o := range cs.outputs {
+		add(o.prog)
+	}
+	add(cs.that...)
+	for _, in := range []*inputs{cs.with, cs.waitInputs()} {
+		if in == nil {
+			continue
+		}
+		for _, t := range in.templates {
+			add(t.Programs()...)
+		}
+	}
+	if cs.wait != nil {
+		add(cs.wait.until)
+	}
+	return out
+}
+
+func (cs *cStep) waitInputs() *inputs {
+	if cs.wait == nil {
+		return nil
+	}
+	return cs.wait.with
+}
+
+// readsSteps lists the steps whose state or outputs the step reads.
+func (cs *cStep) readsSteps() []string {
+	var out []string
+	for _, p := range cs.programs() {
+		for _, id := range p.Refs.Steps {
+			if !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
