@@ -176,7 +176,7 @@ func (c *checker) requires(d *decode.Decoder, s *Step, scope *eval.Scope) []cReq
 // assertStep compiles the expressions of an assert step.
 func (c *checker) assertStep(d *decode.Decoder, cs *cStep, scope *eval.Scope) {
 	var in AssertInput
-	wd := d.In(d.Where + ": with")
+	wd := d.Field("with")
 	wd.Decode(withNode(&cs.Step.With, cs.Pos), &in)
 	for _, e := range in.That {
 		cs.that = append(cs.that, c.compile(d, e, scope, eval.Bool))
@@ -188,7 +188,7 @@ func (c *checker) assertStep(d *decode.Decoder, cs *cStep, scope *eval.Scope) {
 // condition over its result.
 func (c *checker) waitStep(d *decode.Decoder, cs *cStep, scope *eval.Scope) {
 	in := new(WaitInput)
-	d.In(d.Where+": with").Decode(withNode(&cs.Step.With, cs.Pos), in)
+	d.Field("with").Decode(withNode(&cs.Step.With, cs.Pos), in)
 	cw := &cWait{in: in}
 	cs.wait = cw
 	_, actNode := mapValue(&cs.Step.With, "action")

@@ -77,6 +77,15 @@ func (ns *Names) DecodeYAML(d *decode.Decoder, n *yaml.Node) {
 	}
 }
 
+// DecodeYAML reads a single name.
+func (nm *Name) DecodeYAML(d *decode.Decoder, n *yaml.Node) {
+	if n.Kind != yaml.ScalarNode || decode.IsNull(n) {
+		d.Errorf(n, "want a name, got %s", decode.Describe(n))
+		return
+	}
+	*nm = Name{Value: n.Value, Pos: d.Pos(n)}
+}
+
 // Values returns the names as strings.
 func (ns Names) Values() []string {
 	out := make([]string, len(ns))

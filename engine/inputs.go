@@ -27,10 +27,7 @@ func withNode(n *yaml.Node, at decode.Pos) *yaml.Node {
 // field it fills.
 func (c *checker) inputs(d *decode.Decoder, n *yaml.Node, at decode.Pos, a steps.Action, scope *eval.Scope) *inputs {
 	in := &inputs{node: n, templates: map[*yaml.Node]*eval.Template{}, action: a}
-	wd := d.In(d.Where + ": with")
-	if d.Where == "" {
-		wd = d.In("with")
-	}
+	wd := d.Field("with")
 	wd.Template = func(d *decode.Decoder, tn *yaml.Node, want reflect.Type) {
 		t, problems := eval.CompileTemplate(tn.Value, scope)
 		for _, p := range problems {

@@ -41,7 +41,56 @@ func parseYAML(file string, data []byte) (*yaml.Node, error) {
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, &decode.Error{Pos: decode.Pos{File: file}, Msg: "file is empty"}
 	}
+	if err := checkAliases(file, &doc); err != nil {
+		return nil, err
+	}
 	return &doc, nil
+}
+
+// maxExpanded bounds how many values a document may hold once its aliases
+// are expanded, so that nested aliases cannot make it huge.
+const maxExpanded = 1 << 20
+
+// checkAliases refuses aliases that contain themselves and documents whose
+// aliases expand beyond maxExpanded values.
+func checkAliases(file string, doc *yaml.Node) error {
+	sizes := map[*yaml.Node]int{}
+	onPath := map[*yaml.Node]bool{}
+	var size func(n *yaml.Node) (int, *yaml.Node)
+	size = func(n *yaml.Node) (int, *yaml.Node) {
+		if n.Kind == yaml.AliasNode {
+			if n.Alias == nil {
+				return 1, nil
+			}
+			if onPath[n.Alias] {
+				return 0, n
+			}
+			n = n.Alias
+		}
+		if s, ok := sizes[n]; ok {
+			return s, nil
+		}
+		onPath[n] = true
+		defer delete(onPath, n)
+		total := 1
+		for _, c := range n.Content {
+			s, loop := size(c)
+			if loop != nil {
+				return 0, loop
+			}
+			total = min(total+s, maxExpanded+1)
+		}
+		sizes[n] = total
+		return total, nil
+	}
+	total, loop := size(doc)
+	if loop != nil {
+		return &decode.Error{Pos: decode.PosOf(file, loop), Msg: "alias *" + loop.Value + " refers to a value that contains it"}
+	}
+	if total > maxExpanded {
+		return &decode.Error{Pos: decode.Pos{File: file}, Msg: "aliases expand to more than a million values"}
+	}
+	return nil
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)

@@ -60,23 +60,30 @@ func (l *Loader) Load(opts LoadOptions) (*Effective, error) {
 	if err != nil {
 		return nil, err
 	}
+	return l.build(file, data, site, siteDoc, opts, &errs, origins)
+}
+
+// build parses, merges, validates and compiles a runbook's bytes with an
+// optional decoded site.
+func (l *Loader) build(file string, data []byte, site *Site, siteDoc *yaml.Node, opts LoadOptions,
+	errs *decode.Errors, origins map[*yaml.Node]string) (*Effective, error) {
 	doc, err := parseYAML(file, data)
 	if err != nil {
 		errs.Append(err)
 		return nil, errs.Err()
 	}
 
+	if kindOf(doc) == "Site" {
+		return nil, &decode.Error{Pos: decode.Pos{File: file}, Msg: "this is a site file; give a runbook, and the site with --site"}
+	}
 	tree := cloneNode(doc)
-	d := decode.New(file, &errs)
+	d := decode.New(file, errs)
 	d.Origins = origins
 	if siteDoc != nil {
 		applyOverrides(tree, siteDoc, site.File, origins, d)
 	}
 	rb := &Runbook{File: file}
 	d.Decode(tree, rb)
-	if kind := kindOf(doc); kind != "" && kind != "Runbook" {
-		return nil, &decode.Error{Pos: decode.Pos{File: file}, Msg: "this is a " + kind + " file, not a runbook"}
-	}
 
 	eff := &Effective{Runbook: rb, Site: site, Tree: tree}
 	if site != nil {
@@ -146,8 +153,8 @@ func (l *Loader) readSite(path string, errs *decode.Errors, origins map[*yaml.No
 	if err != nil {
 		return nil, nil, err
 	}
-	if kind := kindOf(doc); kind != "" && kind != "Site" {
-		return nil, nil, &decode.Error{Pos: decode.Pos{File: path}, Msg: "this is a " + kind + " file, not a site"}
+	if kindOf(doc) == "Runbook" {
+		return nil, nil, &decode.Error{Pos: decode.Pos{File: path}, Msg: "this is a runbook; --site wants a site file"}
 	}
 	s := &Site{File: path}
 	sd := decode.New(path, errs)

@@ -27,16 +27,13 @@ func mergedKey(key string) bool {
 	return key == "with" || key == "order" || key == "retry"
 }
 
-// cloneNode deep-copies a node tree, keeping aliases pointing into the copy
-// where they can.
+// cloneNode deep-copies a node tree. Aliases keep pointing at the
+// original anchored node, which is never changed.
 func cloneNode(n *yaml.Node) *yaml.Node {
 	if n == nil {
 		return nil
 	}
 	c := *n
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		c.Alias = cloneNode(n.Alias)
-	}
 	c.Content = make([]*yaml.Node, len(n.Content))
 	for i, child := range n.Content {
 		c.Content[i] = cloneNode(child)
@@ -116,6 +113,8 @@ func overrideStep(step, ov *yaml.Node, siteFile string, origins map[*yaml.Node]s
 	if ov.Kind != yaml.MappingNode {
 		return // the site's own decoding reports it
 	}
+	// Comments cannot follow values inside flow style; render in blocks.
+	step.Style &^= yaml.FlowStyle
 	for _, kv := range decode.Pairs(d, ov) {
 		key := kv.Key.Value
 		if !overridable(key) {
@@ -123,9 +122,11 @@ func overrideStep(step, ov *yaml.Node, siteFile string, origins map[*yaml.Node]s
 		}
 		markOrigin(kv.Key, siteFile, origins)
 		markOrigin(kv.Value, siteFile, origins)
+		blockStyle(kv.Value)
 		val := decode.Resolve(kv.Value)
 		_, cur := mapValue(step, key)
 		if cur != nil && mergedKey(key) && isMapping(cur) && isMapping(val) {
+			cur.Style &^= yaml.FlowStyle
 			for _, inner := range decode.Pairs(d, val) {
 				setMapValue(cur, inner.Key, inner.Value)
 				note(inner.Key, inner.Value, siteFile)
@@ -147,6 +148,14 @@ func markOrigin(n *yaml.Node, siteFile string, origins map[*yaml.Node]string) {
 	origins[n] = siteFile
 	for _, c := range n.Content {
 		markOrigin(c, siteFile, origins)
+	}
+}
+
+// blockStyle turns flow style off in a subtree.
+func blockStyle(n *yaml.Node) {
+	n.Style &^= yaml.FlowStyle
+	for _, c := range n.Content {
+		blockStyle(c)
 	}
 }
 

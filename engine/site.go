@@ -155,3 +155,25 @@ type Override struct {
 	OnFailure   string           `yaml:"on_failure" enum:"stop,continue" doc:"Replaces the step's on_failure."`
 	Confirm     *bool            `yaml:"confirm" doc:"Replaces the step's confirm."`
 }
+
+// DecodeYAML decodes an override, explaining why some step fields cannot
+// be overridden instead of calling them unknown.
+func (o *Override) DecodeYAML(d *decode.Decoder, n *yaml.Node) {
+	if n.Kind == yaml.MappingNode {
+		kept := *n
+		kept.Content = nil
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			switch k.Value {
+			case "id", "action", "outputs", "require", "verify", "idempotent":
+				d.Errorf(k, "a site cannot change a step's %s: it is part of what the runbook promises; "+
+					"copy the runbook under a new name or version instead", k.Value)
+				continue
+			}
+			kept.Content = append(kept.Content, k, n.Content[i+1])
+		}
+		n = &kept
+	}
+	type plain Override
+	d.Decode(n, (*plain)(o))
+}

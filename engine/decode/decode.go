@@ -25,6 +25,8 @@ type Decoder struct {
 	File string
 	// Where names the enclosing object in messages, such as `step "x"`.
 	Where string
+	// Path is the field path inside it, such as "with.count".
+	Path string
 	// Template, when set, is called for every scalar string that holds
 	// "${". For fields that are not strings the value is then left to the
 	// caller, which checks the expression's type against want.
@@ -45,7 +47,30 @@ func New(file string, errs *Errors) *Decoder {
 func (d *Decoder) In(where string) *Decoder {
 	c := *d
 	c.Where = where
+	c.Path = ""
 	return &c
+}
+
+// Field returns a decoder for a field of the current object; messages
+// then name the field path: step "x": with.count: ...
+func (d *Decoder) Field(name string) *Decoder {
+	c := *d
+	if c.Path != "" {
+		name = c.Path + "." + name
+	}
+	c.Path = name
+	return &c
+}
+
+// where is the prefix of messages: the object and the field path.
+func (d *Decoder) where() string {
+	switch {
+	case d.Path == "":
+		return d.Where
+	case d.Where == "":
+		return d.Path
+	}
+	return d.Where + ": " + d.Path
 }
 
 // ForFile returns a decoder for another file that records problems in the
@@ -53,7 +78,7 @@ func (d *Decoder) In(where string) *Decoder {
 func (d *Decoder) ForFile(file string) *Decoder {
 	c := *d
 	c.File = file
-	c.Where = ""
+	c.Where, c.Path = "", ""
 	return &c
 }
 
@@ -70,12 +95,12 @@ func (d *Decoder) Pos(n *yaml.Node) Pos {
 
 // Errorf records a problem at n.
 func (d *Decoder) Errorf(n *yaml.Node, format string, args ...any) {
-	d.errs.Add(d.Pos(n), d.Where, format, args...)
+	d.errs.Add(d.Pos(n), d.where(), format, args...)
 }
 
 // ErrorAt records a problem at pos.
 func (d *Decoder) ErrorAt(pos Pos, format string, args ...any) {
-	d.errs.Add(pos, d.Where, format, args...)
+	d.errs.Add(pos, d.where(), format, args...)
 }
 
 // Decode decodes n into the value v points to.

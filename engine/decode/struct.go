@@ -87,8 +87,9 @@ func (d *Decoder) structValue(n *yaml.Node, v reflect.Value) {
 			positions[f.Name] = d.Pos(Resolve(kv.Value))
 		}
 		fv := v.FieldByIndex(f.Index)
-		d.value(kv.Value, fv)
-		d.checkEnum(f, kv.Value, fv)
+		fd := d.Field(f.Name)
+		fd.value(kv.Value, fv)
+		fd.checkEnum(f, kv.Value)
 	}
 
 	for i := range fields {
@@ -136,13 +137,13 @@ func setPos(v reflect.Value, p Pos) {
 	}
 }
 
-func (d *Decoder) checkEnum(f *Field, n *yaml.Node, v reflect.Value) {
+func (d *Decoder) checkEnum(f *Field, n *yaml.Node) {
 	n = Resolve(n)
 	if len(f.Enum) == 0 || n == nil || n.Kind != yaml.ScalarNode || HasTemplate(n) || IsNull(n) {
 		return
 	}
 	if !slices.Contains(f.Enum, n.Value) {
-		d.Errorf(n, "%s: %q is not one of %s%s", f.Name, n.Value,
+		d.Errorf(n, "%q is not one of %s%s", n.Value,
 			strings.Join(f.Enum, ", "), DidYouMean(n.Value, f.Enum))
 	}
 }
