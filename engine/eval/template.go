@@ -10,7 +10,9 @@ import (
 // written as ${ expr }.
 type Part struct {
 	Text string
-	// Expr is the expression's source; empty for literal text.
+	// IsExpr tells an expression from literal text.
+	IsExpr bool
+	// Expr is the expression's source.
 	Expr string
 	// Offset counts runes from the start of the template to Expr.
 	Offset int
@@ -36,7 +38,7 @@ func SplitTemplate(s string) ([]Part, *Problem) {
 				parts = append(parts, Part{Text: text.String()})
 				text.Reset()
 			}
-			parts = append(parts, Part{Expr: string(r[i+2 : end]), Offset: i + 2})
+			parts = append(parts, Part{IsExpr: true, Expr: string(r[i+2 : end]), Offset: i + 2})
 			i = end
 		default:
 			text.WriteRune(r[i])
@@ -91,7 +93,7 @@ func CompileTemplate(s string, scope *Scope) (*Template, []Problem) {
 	t := &Template{parts: parts, progs: make([]*Program, len(parts))}
 	var problems []Problem
 	for i, part := range parts {
-		if part.Expr == "" {
+		if !part.IsExpr {
 			continue
 		}
 		prog, ps := Compile(part.Expr, scope, Any)
