@@ -1,0 +1,261 @@
+package cucmsim
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Options are the caller's choices that are not part of the cluster.
+type Options struct {
+	// StateDir, when set, keeps each node's SSH host key across restarts
+	// of the simulator (under StateDir/hostkeys), so that a known_hosts
+	// file stays valid.
+	StateDir string
+	// Audit, when set, receives one JSON line per command, API call and
+	// /sim/ call received; see AuditEntry.
+	Audit io.Writer
+	// Now is the clock for dates the nodes print and certificates they
+	// make; nil means time.Now. Tests fix it to compare exact text.
+	Now func() time.Time
+}
+
+// Cluster is a running simulated cluster. Its methods are safe for
+// concurrent use.
+type Cluster struct {
+	cfg     Config // validated, with defaults filled in
+	rel     release
+	opts    Options
+	started time.Time
+	nodes   []*node
+
+	ctx       context.Context // done when the cluster closes
+	stop      context.CancelFunc
+	wg        sync.WaitGroup // listeners, connections, service operations
+	closeOnce sync.Once
+	closeErr  error
+	audit     auditLog
+
+	mu     sync.Mutex // guards the simulated state below and in every node
+	trust  map[string][]*trustEntry
+	sso    ssoState
+	phones phoneState
+	ctl    *ctlFile
+	faults []*faultState
+}
+
+// Start builds the cluster cfg describes and starts every node's listeners
+// (SSH, HTTPS, API and the optional TLS ports) on its loopback address; a
+// port 0 picks a free port per node. The cluster serves until ctx is done
+// or Close is called. Many clusters may run side by side.
+func Start(ctx context.Context, cfg *Config, opts Options) (*Cluster, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	c := newCluster(cfg, opts)
+	if err := c.buildNodes(); err != nil {
+		return nil, err
+	}
+	c.initTrust()
+	c.phones = newPhones(c)
+	c.ctx, c.stop = context.WithCancel(ctx)
+	if err := c.listen(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	go func() {
+		<-c.ctx.Done()
+		c.closeOnce.Do(c.shutdown)
+	}()
+	return c, nil
+}
+
+func newCluster(cfg *Config, opts Options) *Cluster {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	c := &Cluster{cfg: withDefaults(cfg), opts: opts}
+	c.rel, _ = parseRelease(cfg.Release)
+	c.started = opts.Now()
+	c.audit.w = opts.Audit
+	c.sso = ssoState{enabled: cfg.SSO, since: c.started}
+	c.faults = newFaults(cfg.Faults)
+	c.trust = map[string][]*trustEntry{}
+	return c
+}
+
+// withDefaults copies cfg and fills in what it leaves out.
+func withDefaults(cfg *Config) Config {
+	out := *cfg
+	if out.Name == "" {
+		out.Name = "cucmsim"
+	}
+	if out.Subject == (Subject{}) {
+		out.Subject = Subject{"Lab", "Voice", "San Jose", "CA", "US"}
+	}
+	out.Nodes = make([]NodeConfig, len(cfg.Nodes))
+	for i, n := range cfg.Nodes {
+		if n.FQDN == "" {
+			n.FQDN = n.Name + "." + cfg.Domain
+		}
+		if n.Product == "" {
+			n.Product = "callmanager"
+			if n.Role == "imp" {
+				n.Product = "cups"
+			}
+		}
+		out.Nodes[i] = n
+	}
+	return out
+}
+
+// buildNodes makes every node's keys and certificates, in parallel.
+func (c *Cluster) buildNodes() error {
+	c.nodes = make([]*node, len(c.cfg.Nodes))
+	impPub := false
+	for i := range c.cfg.Nodes {
+		nc := &c.cfg.Nodes[i]
+		n := &node{
+			cl: c, name: nc.Name, fqdn: nc.FQDN, address: nc.Address,
+			cucm: nc.Product == "callmanager", pub: nc.Role == "publisher",
+			nodeID: i + 2,
+		}
+		n.dbPub = n.pub || !n.cucm && !impPub
+		impPub = impPub || !n.cucm
+		n.services = newServices(nc, n.cucm, n.pub)
+		c.nodes[i] = n
+	}
+	var g errgroup.Group
+	for i, n := range c.nodes {
+		g.Go(func() error { return c.buildNode(n, &c.cfg.Nodes[i]) })
+	}
+	return g.Wait()
+}
+
+// buildNode makes a node's host key, certificates and endpoints.
+func (c *Cluster) buildNode(n *node, nc *NodeConfig) error {
+	key, err := hostKey(c.opts.StateDir, n.name, c.cfg.SSH.Legacy)
+	if err != nil {
+		return err
+	}
+	n.hostKey = key
+	n.installed = map[string]*identity{}
+	n.active = map[string]*identity{}
+	n.leftovers = map[string][]*identity{}
+	n.pending = map[string]*pendingCSR{}
+	for _, unit := range ownUnits(n.cucm) {
+		id, err := newSelfSigned(unit, n.fqdn, c.cfg.Subject, c.cfg.SelfSignedKey, c.started)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.name, err)
+		}
+		n.installed[unit], n.active[unit] = id, id
+	}
+	n.endpoints = c.endpoints(n, c.cfg.nodePorts(nc))
+	return nil
+}
+
+// initTrust fills the trust stores with every node's system certificates,
+// as cluster nodes trust each other.
+func (c *Cluster) initTrust() {
+	for _, n := range c.nodes {
+		for _, store := range trustStores(n.cucm) {
+			unit := store[:len(store)-len("-trust")]
+			if id := n.installed[unit]; id != nil {
+				c.addTrust(store, id.cert, "Trust Certificate")
+			}
+		}
+	}
+}
+
+// listen opens every endpoint; a down node only reserves its ports.
+func (c *Cluster) listen() error {
+	for _, n := range c.nodes {
+		down := c.isDown(n)
+		c.mu.Lock()
+		n.down = down
+		c.mu.Unlock()
+		for _, e := range n.endpoints {
+			op := e.listen
+			if down {
+				op = func(*sync.WaitGroup) error { return e.reserve() }
+			}
+			if err := op(&c.wg); err != nil {
+				return fmt.Errorf("node %s: %w", n.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// isDown tells whether a down fault names n.
+func (c *Cluster) isDown(n *node) bool {
+	for _, f := range c.cfg.Faults {
+		if f.Action == FaultDown && f.Node == n.name {
+			return true
+		}
+	}
+	return false
+}
+
+// Close stops every listener and connection, waits for running service
+// operations to end, and returns the first error writing the audit log.
+func (c *Cluster) Close() error {
+	if c.stop != nil {
+		c.stop()
+	}
+	c.closeOnce.Do(c.shutdown)
+	return c.closeErr
+}
+
+func (c *Cluster) shutdown() {
+	for _, n := range c.nodes {
+		for _, e := range n.endpoints {
+			e.close()
+		}
+	}
+	c.wg.Wait()
+	c.closeErr = c.audit.err()
+}
+
+// SetDown takes a node down (its ports refuse connections and its open
+// connections drop) or brings it up again on the same ports. Services keep
+// their state. Bringing a node up fails if another process took a port.
+func (c *Cluster) SetDown(name string, down bool) error {
+	n := c.node(name)
+	if n == nil {
+		return fmt.Errorf("set node %s down: no such node", name)
+	}
+	if c.ctx.Err() != nil {
+		return fmt.Errorf("set node %s down: the cluster is closed", name)
+	}
+	c.mu.Lock()
+	n.down = down
+	c.mu.Unlock()
+	for _, e := range n.endpoints {
+		if down {
+			e.close()
+			continue
+		}
+		if err := e.listen(&c.wg); err != nil {
+			return fmt.Errorf("bring node %s up: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// node finds a node by name.
+func (c *Cluster) node(name string) *node {
+	for _, n := range c.nodes {
+		if n.name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// now is the cluster's clock.
+func (c *Cluster) now() time.Time { return c.opts.Now() }

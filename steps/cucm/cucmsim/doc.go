@@ -1,0 +1,58 @@
+// Package cucmsim simulates a Cisco Unified Communications Manager (CUCM)
+// and IM and Presence cluster on loopback, the way net/http/httptest
+// simulates a web server: tests, demos and rehearsals run the
+// certificate runbooks against it unchanged.
+//
+// A YAML config (LoadConfig, ParseConfig; TestConfig in Go) names the
+// release, the domain, the nodes and their loopback addresses, the OS
+// administrator, the SSO state, the cluster security mode, the service
+// states, latencies and faults. Start gives every node:
+//
+//   - an SSH server with the platform CLI: PTY and shell only (exec is
+//     refused), password and keyboard-interactive logins, optionally only
+//     legacy algorithms; the start-up banner, the "admin:" prompt, echo,
+//     the pager, the confirmations and the output of the commands the
+//     certificate procedures use (show version active, show network
+//     cluster, utils service list|start|stop|restart, run sql, utils sso
+//     status|disable, show cert list|own, set csr gen, show csr own, set
+//     cert import|regen, utils ctl update CTLFile, show ctl, utils itl
+//     reset localkey, file list activelog, exit);
+//   - an HTTPS port serving the active Tomcat certificate (/ccmadmin);
+//   - an API port with the platform certificate REST API on release 14
+//     and later, and on every release the /sim/ endpoints: a stand-in for
+//     the OS Administration certificate and SSO pages, and the phones'
+//     state;
+//   - optionally TLS ports serving the CallManager and cup-xmpp
+//     certificates.
+//
+// The cluster keeps the rules the procedures depend on: a multi-server
+// CSR names the nodes whose Cisco Tomcat and Platform Administrative Web
+// Service run; a CSR replaces the pending key; a signed certificate is
+// refused unless its key is the pending one and its chain is in the
+// unit's trust store; a multi-server upload installs on every node it
+// names and the self-signed leftovers stay listed (CSCur97909); an
+// installed certificate is served only after its service restarts, and
+// HTTPS and the API are down while Tomcat restarts; phones reject a new
+// CallManager certificate they cannot verify (no TVS trust, or mixed
+// mode without a CTL update). Release differences are modelled where
+// they are known: no REST API before 14, the OU question from 14SU1
+// (14.0.1.11900), the CN left out of the SANs on 10.5.2 (CSCus47235),
+// the older restart wording before 12.
+//
+// ASSUMPTION: the REST API's distribution value for a multi-server CSR
+// is not documented publicly; the simulator accepts "multi-server".
+// Other texts the public record does not show (error wording, the
+// multi-server upload's node list, "show cert own" details) are
+// plausible stand-ins, noted where they are made.
+//
+// Every command, call and login is recorded (Cluster.Audit and
+// Options.Audit, one JSON line each) so that tests can assert order and
+// count. Cluster.WriteSite writes a runbook Site file and known_hosts
+// for the cluster.
+//
+// The package never prints or logs. It does not drive the CLI (that is
+// the session driver in package cucm), sign certificates (the ca.sign
+// action, or a test's own CA), or parse command-line flags (the
+// "runbook sim" command in cmd/runbook does that and serves until
+// interrupted).
+package cucmsim

@@ -1,0 +1,152 @@
+package cucmsim
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net"
+	"slices"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// handshakeTimeout bounds an SSH handshake, authentication included.
+const handshakeTimeout = 30 * time.Second
+
+// serveSSH accepts SSH connections until ln closes.
+func (n *node) serveSSH(ln net.Listener) {
+	for {
+		conn, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		n.cl.wg.Go(func() { n.handleSSH(conn) })
+	}
+}
+
+// login is the outcome of one connection's authentication.
+type login struct {
+	user    string
+	tried   bool
+	ok      bool
+	refused bool // a refuse_login fault fired
+}
+
+// handleSSH runs one SSH connection: handshake, then session channels.
+func (n *node) handleSSH(conn net.Conn) {
+	defer conn.Close()
+	lg := &login{}
+	conn.SetDeadline(time.Now().Add(handshakeTimeout))
+	sc, chans, reqs, err := ssh.NewServerConn(conn, n.sshConfig(lg))
+	if err != nil {
+		n.auditLogin(lg)
+		return
+	}
+	conn.SetDeadline(time.Time{})
+	defer sc.Close()
+	n.auditLogin(lg)
+	go ssh.DiscardRequests(reqs)
+	ctx, cancel := context.WithCancel(n.cl.ctx)
+	defer cancel()
+	go func() {
+		sc.Wait()
+		cancel()
+	}()
+	for nc := range chans {
+		if nc.ChannelType() != "session" {
+			nc.Reject(ssh.UnknownChannelType, "only session channels are supported")
+			continue
+		}
+		ch, creqs, err := nc.Accept()
+		if err != nil {
+			continue
+		}
+		n.cl.wg.Go(func() { n.handleChannel(ctx, conn, ch, creqs) })
+	}
+}
+
+// sshConfig builds the server config of one connection; its callbacks
+// record the login outcome in lg.
+func (n *node) sshConfig(lg *login) *ssh.ServerConfig {
+	c := n.cl
+	cfg := &ssh.ServerConfig{ServerVersion: c.serverVersion(), MaxAuthTries: 6}
+	if c.cfg.SSH.Legacy {
+		cfg.KeyExchanges = []string{ssh.InsecureKeyExchangeDH14SHA1}
+		cfg.Ciphers = []string{ssh.InsecureCipherAES128CBC, ssh.InsecureCipherTripleDESCBC}
+		cfg.MACs = []string{ssh.HMACSHA1}
+	}
+	cfg.AddHostKey(n.hostKey)
+	check := func(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+		return nil, n.authenticate(lg, meta.User(), password)
+	}
+	methods := c.cfg.SSH.Auth
+	if len(methods) == 0 || slices.Contains(methods, "password") {
+		cfg.PasswordCallback = check
+	}
+	if len(methods) == 0 || slices.Contains(methods, "keyboard-interactive") {
+		cfg.KeyboardInteractiveCallback = func(meta ssh.ConnMetadata,
+			ask ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+			answers, err := ask("", "", []string{"Password: "}, []bool{false})
+			if err != nil {
+				return nil, err
+			}
+			if len(answers) != 1 {
+				return nil, errors.New("want one answer")
+			}
+			return check(meta, []byte(answers[0]))
+		}
+	}
+	return cfg
+}
+
+// authenticate checks one login attempt. The first attempt of a
+// connection may fire a refuse_login fault, which then fails every attempt
+// of that connection.
+func (n *node) authenticate(lg *login, user string, password []byte) error {
+	if !lg.tried {
+		lg.tried = true
+		lg.refused = n.cl.fire(n, event{kind: "login"}) != nil
+	}
+	lg.user = user
+	if lg.refused {
+		return errors.New("login refused")
+	}
+	admin := n.cl.cfg.Admin
+	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(admin.Username)) == 1
+	passOK := subtle.ConstantTimeCompare(password, []byte(admin.Password)) == 1
+	if !userOK || !passOK {
+		return errors.New("wrong user name or password")
+	}
+	lg.ok = true
+	return nil
+}
+
+// auditLogin records the outcome of a connection's login, if it tried.
+func (n *node) auditLogin(lg *login) {
+	if !lg.tried {
+		return
+	}
+	n.cl.record(AuditEntry{
+		Node: n.name, Channel: ChannelCLI, Command: "login " + lg.user,
+		Result: lg.result(),
+	})
+}
+
+func (lg *login) result() string {
+	switch {
+	case lg.refused:
+		return ResultRefused
+	case lg.ok:
+		return ResultOK
+	}
+	return ResultDenied
+}
+
+// serverVersion is the SSH banner of the release's OpenSSH.
+func (c *Cluster) serverVersion() string {
+	if c.rel.major < 12 {
+		return "SSH-2.0-OpenSSH_5.3"
+	}
+	return "SSH-2.0-OpenSSH_7.4"
+}
