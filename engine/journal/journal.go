@@ -49,9 +49,9 @@ type Record struct {
 
 // Journal is an open journal file. It is safe for concurrent use.
 type Journal struct {
-	mu   sync.Mutex
-	f    *os.File
-	seq  int
+	mu     sync.Mutex
+	f      *os.File
+	seq    int
 	filter func([]byte) []byte
 }
 
