@@ -240,8 +240,8 @@ func TestInputDecodeErrors(t *testing.T) {
 	yaml.Unmarshal([]byte("source: a.pem\nexpect: {sams: [x], min_hash: MD5}\n"), &n)
 	var errs decode.Errors
 	decode.New("t.yaml", &errs).Decode(&n, new(Input))
-	want := "t.yaml:2:10: unknown field \"sams\" (did you mean \"sans\"?)\n" +
-		"t.yaml:2:31: min_hash: \"MD5\" is not one of SHA-1, SHA-256, SHA-384, SHA-512"
+	want := "t.yaml:2:10: expect: unknown field \"sams\" (did you mean \"sans\"?)\n" +
+		"t.yaml:2:31: expect.min_hash: \"MD5\" is not one of SHA-1, SHA-256, SHA-384, SHA-512"
 	if err := errs.Err(); err == nil || err.Error() != want {
 		t.Errorf("decode error:\n%v\nwant:\n%s", err, want)
 	}
