@@ -89,7 +89,7 @@ func run(ctx context.Context, rt *steps.Runtime, in *Input) (*Result, error) {
 		ctx, cancel = context.WithTimeoutCause(ctx, in.Timeout, errTimeout)
 		defer cancel()
 	}
-	stdout, stderr := newCapture(in.MaxOutput), newCapture(in.MaxOutput)
+	stdout, stderr := NewCapture(in.MaxOutput), NewCapture(in.MaxOutput)
 	cmd := command(ctx, rt, in, in.Argv)
 	if cmd.Dir != "" {
 		if _, err := os.Stat(cmd.Dir); err != nil {
@@ -103,7 +103,7 @@ func run(ctx context.Context, rt *steps.Runtime, in *Input) (*Result, error) {
 	err := cmd.Run()
 	res := &Result{
 		ExitCode: exitCode(cmd), Stdout: stdout.String(), Stderr: stderr.String(),
-		StdoutTruncated: stdout.truncated, StderrTruncated: stderr.truncated,
+		StdoutTruncated: stdout.Truncated(), StderrTruncated: stderr.Truncated(),
 		ElapsedMS: time.Since(start).Milliseconds(),
 	}
 	return res, explain(ctx, in, err, res, stderr)
@@ -144,7 +144,7 @@ func exitCode(cmd *exec.Cmd) int {
 }
 
 // explain turns the outcome into the step's error, nil on success.
-func explain(ctx context.Context, in *Input, err error, res *Result, stderr *capture) error {
+func explain(ctx context.Context, in *Input, err error, res *Result, stderr *Capture) error {
 	name := "exec " + Display(in.Argv)
 	switch {
 	case errors.Is(context.Cause(ctx), errTimeout):
@@ -165,7 +165,7 @@ func explain(ctx context.Context, in *Input, err error, res *Result, stderr *cap
 	if res.ExitCode < 0 {
 		what = ee.ProcessState.String()
 	}
-	if tail := stderr.lastLines(3); tail != "" {
+	if tail := stderr.LastLines(3); tail != "" {
 		return fmt.Errorf("%s: %s: %s", name, what, tail)
 	}
 	return fmt.Errorf("%s: %s", name, what)
@@ -193,9 +193,10 @@ func Display(argv []string) string {
 	return strings.Join(parts, " ")
 }
 
-// capture keeps the first limit bytes written, and the last tailSize bytes
-// for error messages.
-type capture struct {
+// Capture is an io.Writer that keeps the first limit bytes written, and
+// the last few KiB for error messages. steps/sshexec captures remote
+// output with it too.
+type Capture struct {
 	limit     int
 	head      bytes.Buffer
 	tail      []byte
@@ -204,14 +205,17 @@ type capture struct {
 
 const tailSize = 4096
 
-func newCapture(limit int) *capture {
+// NewCapture returns a Capture keeping limit bytes (1 MiB when limit is
+// not positive).
+func NewCapture(limit int) *Capture {
 	if limit <= 0 {
 		limit = 1 << 20
 	}
-	return &capture{limit: limit}
+	return &Capture{limit: limit}
 }
 
-func (c *capture) Write(p []byte) (int, error) {
+// Write keeps what fits and never fails.
+func (c *Capture) Write(p []byte) (int, error) {
 	room := c.limit - c.head.Len()
 	c.head.Write(p[:min(max(room, 0), len(p))])
 	c.truncated = c.truncated || len(p) > room
@@ -222,10 +226,14 @@ func (c *capture) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func (c *capture) String() string { return c.head.String() }
+// String returns what was kept.
+func (c *Capture) String() string { return c.head.String() }
 
-// lastLines returns the last n non-empty lines, joined by " / ".
-func (c *capture) lastLines(n int) string {
+// Truncated reports whether more was written than kept.
+func (c *Capture) Truncated() bool { return c.truncated }
+
+// LastLines returns the last n non-empty lines written, joined by " / ".
+func (c *Capture) LastLines(n int) string {
 	var lines []string
 	for _, l := range strings.Split(string(c.tail), "\n") {
 		if l = strings.TrimSpace(l); l != "" {
