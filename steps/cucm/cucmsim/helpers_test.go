@@ -221,3 +221,17 @@ func servedCert(t testing.TB, addr string) *x509.Certificate {
 	defer conn.Close()
 	return conn.ConnectionState().PeerCertificates[0]
 }
+
+// waitAudit waits until the audit log satisfies ok, which the server may
+// record a moment after the client saw the effect.
+func waitAudit(t testing.TB, c *Cluster, ok func([]AuditEntry) bool) []AuditEntry {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a := c.Audit()
+		if ok(a) || time.Now().After(deadline) {
+			return a
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -28,7 +28,8 @@ func (n *node) serveSSH(ln net.Listener) {
 // login is the outcome of one connection's authentication.
 type login struct {
 	user    string
-	tried   bool
+	tried   bool // authentication was attempted
+	checked bool // the login faults were consulted
 	ok      bool
 	refused bool // a refuse_login fault fired
 }
@@ -77,6 +78,9 @@ func (n *node) sshConfig(lg *login) *ssh.ServerConfig {
 		cfg.MACs = []string{ssh.HMACSHA1}
 	}
 	cfg.AddHostKey(n.hostKey)
+	cfg.AuthLogCallback = func(meta ssh.ConnMetadata, _ string, _ error) {
+		lg.tried, lg.user = true, meta.User()
+	}
 	check := func(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
 		return nil, n.authenticate(lg, meta.User(), password)
 	}
@@ -104,11 +108,10 @@ func (n *node) sshConfig(lg *login) *ssh.ServerConfig {
 // connection may fire a refuse_login fault, which then fails every attempt
 // of that connection.
 func (n *node) authenticate(lg *login, user string, password []byte) error {
-	if !lg.tried {
-		lg.tried = true
+	if !lg.checked {
+		lg.checked = true
 		lg.refused = n.cl.fire(n, event{kind: "login"}) != nil
 	}
-	lg.user = user
 	if lg.refused {
 		return errors.New("login refused")
 	}
