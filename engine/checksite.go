@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"go.yaml.in/yaml/v3"
 	"slices"
 	"strings"
 
@@ -114,6 +115,10 @@ func paramFor(d *decode.Decoder, e *Entry[Param], s *Site, flags map[string]stri
 	if s != nil {
 		if n, ok := s.Params.Get(e.Name); ok {
 			sd := d.ForFile(s.File).In(fmt.Sprintf("param %q", e.Name))
+			if p.Secret {
+				pv.Ref, pv.Origin = secretParamRef(sd, &n), sd.Pos(&n).String()
+				return pv
+			}
 			v, problem := paramValue(p, &n)
 			if problem != "" {
 				sd.Errorf(&n, "%s", problem)
@@ -172,4 +177,16 @@ func checkPin(d *decode.Decoder, rb *Runbook, s *Site) {
 	if err == nil && !ref.Allows(v) {
 		d.ErrorAt(s.At.Of("runbook", s.Pos), "runbook: the site needs %s %s; this runbook is version %s", ref.Name, ref.Range, v)
 	}
+}
+
+// secretParamRef reads where a secret param's value comes from: like a
+// credential, never inline.
+func secretParamRef(d *decode.Decoder, n *yaml.Node) *SecretRef {
+	if n.Kind != yaml.MappingNode {
+		d.Errorf(n, "a secret param cannot be written inline: write {env: NAME}, {file: PATH} or {prompt: TEXT}")
+		return nil
+	}
+	ref := new(SecretRef)
+	d.Decode(n, ref)
+	return ref
 }

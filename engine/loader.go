@@ -143,6 +143,16 @@ func (l *Loader) source(ref string) (file string, data []byte, err error) {
 	return "runbooks/" + c.Path, data, err
 }
 
+// LoadSite reads and decodes a site file on its own.
+func (l *Loader) LoadSite(path string) (*Site, error) {
+	var errs decode.Errors
+	s, _, err := l.readSite(path, &errs, map[*yaml.Node]string{})
+	if err != nil {
+		return nil, err
+	}
+	return s, errs.Err()
+}
+
 // readSite reads and decodes a site file.
 func (l *Loader) readSite(path string, errs *decode.Errors, origins map[*yaml.Node]string) (*Site, *yaml.Node, error) {
 	data, err := readFile(nil, path)

@@ -19,6 +19,9 @@ type ParamValue struct {
 	// Origin is "default", "--param", or the site file position.
 	Origin string
 	Secret bool
+	// Ref says where a secret param's value comes from; the value is read
+	// when a run starts, never at load.
+	Ref *SecretRef
 }
 
 // paramType is the expression type of a declared param type.

@@ -53,6 +53,10 @@ system without changing it, a durable journal, and resume after any failure.`,
 		a.renderCommand(),
 		a.schemaCommand(),
 		a.listCommand(),
+		a.runCommand(),
+		a.resumeCommand(),
+		a.statusCommand(),
+		a.runsCommand(),
 	)
 	return root
 }

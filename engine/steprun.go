@@ -1,0 +1,462 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ucops/runbook/engine/eval"
+	"github.com/ucops/runbook/engine/journal"
+	"github.com/ucops/runbook/steps"
+)
+
+// runStep runs one step to its end state in this session: succeeded,
+// skipped, failed, blocked, waiting, unknown or interrupted.
+func (s *session) runStep(ctx context.Context, cs *cStep) string {
+	s.emit(Event{Kind: EventStepStarted, Step: cs.ID, Title: cs.Title})
+	if cs.Skip {
+		reason := "skipped by the site: " + cs.Reason
+		s.recordStep(&journal.Record{Type: recSkipped, Step: cs.ID, Reason: reason})
+		s.emit(Event{Kind: EventSkipped, Step: cs.ID, Message: reason})
+		return StateSkipped
+	}
+	if state := s.checkRequires(cs); state != "" {
+		return state
+	}
+	nodes, err := s.selectTargets(cs)
+	if err != nil {
+		return s.stepFailed(cs, err)
+	}
+	if len(nodes) == 0 {
+		reason := "no target: the selection matched no node"
+		s.recordStep(&journal.Record{Type: recSkipped, Step: cs.ID, Reason: reason})
+		s.emit(Event{Kind: EventSkipped, Step: cs.ID, Message: reason})
+		return StateSkipped
+	}
+	if state := s.confirmStep(ctx, cs, nodes); state != "" {
+		return state
+	}
+	return s.fanOut(ctx, cs, nodes)
+}
+
+// recordStep records a step-level event, reporting a journal failure as
+// the step's end.
+func (s *session) recordStep(r *journal.Record) {
+	if err := s.record(r); err != nil {
+		s.emit(Event{Kind: EventWarning, Step: r.Step, Error: err.Error()})
+	}
+}
+
+// stepFailed records a failure that happened before any target ran.
+func (s *session) stepFailed(cs *cStep, err error) string {
+	s.recordStep(&journal.Record{Type: recFinished, Step: cs.ID, State: StateFailed, Error: err.Error()})
+	s.emit(Event{Kind: EventFinished, Step: cs.ID, State: StateFailed, Error: err.Error()})
+	return StateFailed
+}
+
+// checkRequires evaluates the step's guards: "" when all hold, blocked
+// when one is false, failed when one cannot be evaluated (fail closed).
+func (s *session) checkRequires(cs *cStep) string {
+	env := s.env(nil, nil)
+	for _, r := range cs.require {
+		prog, message, hint := r.expr, "requirement "+r.src+" is false", ""
+		if r.guard != "" {
+			g := s.eff.guards[r.guard]
+			prog, message, hint = g.check, g.Message, g.Hint
+		}
+		ok, err := prog.RunBool(env)
+		if err != nil {
+			return s.stepFailed(cs, fmt.Errorf("requirement %s: %w", r.src, err))
+		}
+		if !ok {
+			reason := message
+			if r.guard != "" {
+				reason = fmt.Sprintf("guard %s: %s", r.guard, message)
+			}
+			s.recordStep(&journal.Record{Type: recBlocked, Step: cs.ID, Reason: reason, Message: hint})
+			s.emit(Event{Kind: EventBlocked, Step: cs.ID, Message: reason, Hint: hint})
+			return StateBlocked
+		}
+	}
+	return ""
+}
+
+// selectTargets returns the step's target nodes in inventory order, or a
+// single nil target for a step without targets.
+func (s *session) selectTargets(cs *cStep) ([]*steps.Node, error) {
+	if cs.targets == nil {
+		return []*steps.Node{nil}, nil
+	}
+	return s.eff.selectNodes(cs.targets, func(n *steps.Node) *eval.Env { return s.env(n, nil) })
+}
+
+// selectNodes picks nodes by name or role, or by an expression per node.
+func (e *Effective) selectNodes(t *cTargets, env func(*steps.Node) *eval.Env) ([]*steps.Node, error) {
+	var out []*steps.Node
+	for i := range e.Nodes {
+		n := &e.Nodes[i]
+		if len(t.names) > 0 && !slices.Contains(t.names, n.Name) && !slices.Contains(t.names, n.Role) {
+			continue
+		}
+		if t.expr != nil {
+			ok, err := t.expr.RunBool(env(n))
+			if err != nil {
+				return nil, fmt.Errorf("targets on %s: %w", n.Name, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// confirmStep asks before a mutating step marked confirm: "" to go on.
+func (s *session) confirmStep(ctx context.Context, cs *cStep, nodes []*steps.Node) string {
+	if !cs.Confirm || !cs.action.Mutates() || s.opts.Yes {
+		return ""
+	}
+	names := make([]string, 0, len(nodes))
+	for _, n := range nodes {
+		if n != nil {
+			names = append(names, n.Name)
+		}
+	}
+	text := fmt.Sprintf("About to run %q (%s)", firstNonEmpty(cs.Title, cs.ID), cs.Action)
+	if len(names) > 0 {
+		text += " on " + strings.Join(names, ", ")
+	}
+	op := &stepOperator{s: s, step: cs.ID}
+	if _, err := op.Confirm(ctx, steps.Confirmation{Step: cs.ID, Instructions: text + "."}); err != nil {
+		msg := "waiting for confirmation: " + text
+		if !errors.Is(err, steps.ErrNoOperator) {
+			msg = "not confirmed: " + err.Error()
+		}
+		s.recordStep(&journal.Record{Type: recWaiting, Step: cs.ID, Message: msg})
+		s.emit(Event{Kind: EventWaiting, Step: cs.ID, Message: msg})
+		return StateWaiting
+	}
+	return ""
+}
+
+// fanOut runs the step on its targets: the `first` ones alone and in
+// order, then the rest in batches of max_parallel, stopping when failures
+// exceed max_failures. Targets already done are not run again.
+func (s *session) fanOut(ctx context.Context, cs *cStep, nodes []*steps.Node) string {
+	waves := s.waves(cs, nodes)
+	failures := 0
+	for _, wave := range waves {
+		results := s.runWave(ctx, cs, wave)
+		for _, r := range results {
+			if r == StateFailed {
+				failures++
+			}
+		}
+		for _, stop := range []string{StateInterrupted, StateUnknown, StateWaiting} {
+			if slices.Contains(results, stop) {
+				return stop
+			}
+		}
+		if failures > cs.Order.MaxFailures {
+			break
+		}
+	}
+	state := s.stepRunState(cs.ID)
+	s.emit(Event{Kind: EventStepFinished, Step: cs.ID, State: state})
+	return state
+}
+
+// stepRunState is the step's derived state now.
+func (s *session) stepRunState(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.steps[id].stepState()
+}
+
+// waves orders the targets not yet done into groups run together.
+func (s *session) waves(cs *cStep, nodes []*steps.Node) [][]*steps.Node {
+	var todo []*steps.Node
+	s.mu.Lock()
+	sr := s.st.steps[cs.ID]
+	for _, n := range nodes {
+		t, ok := sr.targets[nodeName(n)]
+		if ok && (t.state == StateSucceeded || t.state == StateSkipped) {
+			continue
+		}
+		todo = append(todo, n)
+	}
+	s.mu.Unlock()
+
+	var waves [][]*steps.Node
+	for _, f := range cs.Order.First {
+		for i := 0; i < len(todo); i++ {
+			if n := todo[i]; n != nil && (n.Name == f.Value || n.Role == f.Value) {
+				waves = append(waves, []*steps.Node{n})
+				todo = slices.Delete(todo, i, i+1)
+				i--
+			}
+		}
+	}
+	size := max(cs.Order.MaxParallel, 1)
+	for len(todo) > 0 {
+		k := min(size, len(todo))
+		waves = append(waves, todo[:k])
+		todo = todo[k:]
+	}
+	return waves
+}
+
+func nodeName(n *steps.Node) string {
+	if n == nil {
+		return ""
+	}
+	return n.Name
+}
+
+// runWave runs targets in parallel and returns their end states.
+func (s *session) runWave(ctx context.Context, cs *cStep, wave []*steps.Node) []string {
+	results := make([]string, len(wave))
+	var wg sync.WaitGroup
+	for i, n := range wave {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = s.runTarget(ctx, cs, n)
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// runTarget runs the step on one target with its retries.
+func (s *session) runTarget(ctx context.Context, cs *cStep, node *steps.Node) string {
+	name := nodeName(node)
+	if cs.when != nil {
+		ok, err := cs.when.RunBool(s.env(node, nil))
+		if err != nil {
+			return s.finishFailed(cs, name, 0, fmt.Errorf("when: %w", err), 0, nil)
+		}
+		if !ok {
+			reason := "when is false: " + cs.When.Src
+			s.recordStep(&journal.Record{Type: recSkipped, Step: cs.ID, Node: name, Reason: reason})
+			s.emit(Event{Kind: EventSkipped, Step: cs.ID, Node: name, Message: reason})
+			return StateSkipped
+		}
+	}
+	attempts := max(cs.Retry.Attempts, 1)
+	delay := cs.Retry.Delay
+	for i := 0; ; i++ {
+		state := s.attempt(ctx, cs, node)
+		if state != StateFailed || i+1 >= attempts {
+			return state
+		}
+		s.emit(Event{Kind: EventRetry, Step: cs.ID, Node: name, Message: fmt.Sprintf("retrying in %s", delay)})
+		if !sleep(ctx, delay) {
+			return StateInterrupted
+		}
+		delay = nextDelay(delay, cs.Retry)
+	}
+}
+
+func nextDelay(d time.Duration, r Retry) time.Duration {
+	next := time.Duration(float64(d) * max(r.Backoff, 1))
+	if r.MaxDelay > 0 && next > r.MaxDelay {
+		next = r.MaxDelay
+	}
+	return next
+}
+
+// sleep waits d, or returns false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// attempt makes one attempt: render the input, journal "started" (synced)
+// before any side effect, run the action, check verify, compute outputs,
+// journal the end.
+func (s *session) attempt(ctx context.Context, cs *cStep, node *steps.Node) string {
+	name := nodeName(node)
+	s.mu.Lock()
+	t := s.st.steps[cs.ID].target(name)
+	attempt, began := t.attempts+1, t.started
+	s.mu.Unlock()
+	if began.IsZero() {
+		began = time.Now().UTC()
+	}
+
+	input, err := s.renderInput(cs, node)
+	if err != nil {
+		return s.finishFailed(cs, name, attempt, err, 0, nil)
+	}
+	start := &journal.Record{
+		Type: recStarted, Step: cs.ID, Node: name, Attempt: attempt,
+		Digest: inputDigest(input), Key: fmt.Sprintf("%s/%s/%s/%d", s.meta.RunID, cs.ID, name, attempt),
+	}
+	if err := s.record(start); err != nil {
+		return s.finishFailed(cs, name, attempt, fmt.Errorf("journal: %w", err), 0, nil)
+	}
+	s.emit(Event{Kind: EventStarted, Step: cs.ID, Title: cs.Title, Node: name, Attempt: attempt})
+
+	prog := &progress{}
+	rt := s.runtime(cs, node, attempt, began, func(msg string) {
+		prog.add(msg)
+		s.emit(Event{Kind: EventProgress, Step: cs.ID, Node: name, Attempt: attempt, Message: msg})
+	})
+	actx, cancel := stepContext(ctx, cs.Timeout)
+	t0 := time.Now()
+	result, err := s.invoke(actx, cs, rt, node, input)
+	cancel()
+	took := time.Since(t0)
+	return s.finish(ctx, actx, cs, node, attempt, result, err, took, prog.lines())
+}
+
+// stepContext bounds an attempt by the step's timeout, with a cause that
+// tells the timeout apart from the run being cancelled.
+func stepContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, timeout, errStepTimeout)
+}
+
+// finish journals the end of an attempt.
+func (s *session) finish(ctx, actx context.Context, cs *cStep, node *steps.Node, attempt int,
+	result any, err error, took time.Duration, lines []string) string {
+	name := nodeName(node)
+	switch {
+	case ctx.Err() != nil:
+		msg := fmt.Sprintf("%s was cancelled after %s", cs.Action, took.Round(time.Millisecond))
+		s.recordStep(&journal.Record{Type: recInterrupted, Step: cs.ID, Node: name, Attempt: attempt, Message: msg, Progress: lines})
+		s.emit(Event{Kind: EventInterrupted, Step: cs.ID, Node: name, Attempt: attempt, Message: msg})
+		return StateInterrupted
+	case errors.Is(err, steps.ErrNoOperator):
+		msg := "waiting for an operator: " + strings.TrimSuffix(err.Error(), ": "+steps.ErrNoOperator.Error())
+		s.recordStep(&journal.Record{Type: recWaiting, Step: cs.ID, Node: name, Attempt: attempt, Message: msg})
+		s.emit(Event{Kind: EventWaiting, Step: cs.ID, Node: name, Message: msg})
+		return StateWaiting
+	case err != nil:
+		if errors.Is(context.Cause(actx), errStepTimeout) {
+			err = fmt.Errorf("timed out after %s: %w", cs.Timeout, err)
+		}
+		return s.finishFailed(cs, name, attempt, err, took, lines)
+	}
+	plain, outputs, err := s.check(cs, node, result)
+	if err != nil {
+		return s.finishFailedWith(cs, name, attempt, err, took, lines, plain)
+	}
+	rec := &journal.Record{
+		Type: recFinished, Step: cs.ID, Node: name, Attempt: attempt, State: StateSucceeded,
+		Result: plain, Outputs: outputs, Progress: lines, Millis: took.Milliseconds(),
+	}
+	if err := s.record(rec); err != nil {
+		s.emit(Event{Kind: EventWarning, Step: cs.ID, Node: name, Error: err.Error()})
+		return StateFailed
+	}
+	s.emit(Event{Kind: EventFinished, Step: cs.ID, Node: name, Attempt: attempt, State: StateSucceeded,
+		Millis: took.Milliseconds(), Outputs: decodeOutputs(outputs)})
+	return StateSucceeded
+}
+
+func (s *session) finishFailed(cs *cStep, node string, attempt int, err error, took time.Duration, lines []string) string {
+	return s.finishFailedWith(cs, node, attempt, err, took, lines, nil)
+}
+
+func (s *session) finishFailedWith(cs *cStep, node string, attempt int, err error, took time.Duration,
+	lines []string, result json.RawMessage) string {
+	rec := &journal.Record{
+		Type: recFinished, Step: cs.ID, Node: node, Attempt: attempt, State: StateFailed,
+		Error: err.Error(), Progress: lines, Millis: took.Milliseconds(), Result: result,
+	}
+	s.recordStep(rec)
+	s.emit(Event{Kind: EventFinished, Step: cs.ID, Node: node, Attempt: attempt, State: StateFailed,
+		Error: rec.Error, Millis: took.Milliseconds()})
+	return StateFailed
+}
+
+// check turns a result into plain JSON, checks verify and computes the
+// outputs.
+func (s *session) check(cs *cStep, node *steps.Node, result any) (json.RawMessage, json.RawMessage, error) {
+	plain, err := eval.Plain(result)
+	if err != nil {
+		return nil, nil, fmt.Errorf("result of %s: %w", cs.Action, err)
+	}
+	raw, _ := json.Marshal(plain)
+	env := s.env(node, plain)
+	for _, v := range cs.verify {
+		ok, err := v.RunBool(env)
+		if err != nil {
+			return raw, nil, fmt.Errorf("verify: %w", err)
+		}
+		if !ok {
+			return raw, nil, fmt.Errorf("verify failed: %s", v.Source)
+		}
+	}
+	outputs, err := s.outputs(cs, env)
+	return raw, outputs, err
+}
+
+func (s *session) outputs(cs *cStep, env *eval.Env) (json.RawMessage, error) {
+	if len(cs.outputs) == 0 {
+		return nil, nil
+	}
+	out := map[string]any{}
+	for _, o := range cs.outputs {
+		v, err := o.prog.Run(env)
+		if err != nil {
+			return nil, fmt.Errorf("output %s: %w", o.name, err)
+		}
+		if out[o.name], err = eval.Plain(v); err != nil {
+			return nil, fmt.Errorf("output %s: %w", o.name, err)
+		}
+	}
+	return json.Marshal(out)
+}
+
+// inputDigest is the sha256 of a rendered input, recorded with "started"
+// so a resume can tell whether it would send the same thing again.
+func inputDigest(input any) string {
+	b, err := json.Marshal(input)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// progress collects an attempt's progress lines.
+type progress struct {
+	mu sync.Mutex
+	l  []string
+}
+
+func (p *progress) add(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.l) < 200 {
+		p.l = append(p.l, s)
+	}
+}
+
+func (p *progress) lines() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.l)
+}
