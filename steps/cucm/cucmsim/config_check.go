@@ -23,6 +23,9 @@ func (c *Config) Validate() error {
 
 // check records every problem of c in p.
 func (c *Config) check(p *problems) {
+	if c.Name != "" && !hostLabel.MatchString(c.Name) {
+		p.at("name", "name %q: want lower-case letters, digits and dashes, e.g. lab-east", c.Name)
+	}
 	if c.Release == "" {
 		p.at("release", "release is required, e.g. 14.0.1.12900-161")
 	} else if _, err := parseRelease(c.Release); err != nil {
@@ -60,7 +63,9 @@ func validDomain(d string) bool {
 }
 
 func (c *Config) checkAdmin(p *problems) {
-	if !userName.MatchString(c.Admin.Username) {
+	if c.Admin.Username == "" {
+		p.at("admin.username", "admin.username is required")
+	} else if !userName.MatchString(c.Admin.Username) {
 		p.at("admin.username", "admin.username %q: want a user name such as admin",
 			c.Admin.Username)
 	}
@@ -141,7 +146,9 @@ func (c *Config) checkNode(p *problems, path string, n *NodeConfig) {
 	if n.Role == "imp" && n.Product == "callmanager" {
 		p.at(path+".product", "%s: role imp is an IM&P node (product cups)", path)
 	}
-	if ip, err := netip.ParseAddr(n.Address); err != nil || !ip.IsLoopback() {
+	if n.Address == "" {
+		p.at(path+".address", "%s: address is required, e.g. 127.0.0.21", path)
+	} else if ip, err := netip.ParseAddr(n.Address); err != nil || !ip.IsLoopback() {
 		p.at(path+".address", "%s: address %q: want a loopback address such as 127.0.0.21",
 			path, n.Address)
 	}

@@ -34,6 +34,7 @@ func ParseConfig(name string, data []byte) (*Config, error) {
 		return nil, d.err()
 	}
 	cfg := &Config{PhonesTrustTVS: true, file: name, pos: d.pos}
+	d.pos[""] = position{doc.Content[0].Line, doc.Content[0].Column}
 	d.config(doc.Content[0], cfg)
 	cfg.check(&d.problems)
 	if err := d.err(); err != nil {

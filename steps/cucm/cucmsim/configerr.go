@@ -65,15 +65,26 @@ type problems struct {
 // "nodes[1].address"), unless that value already failed to decode.
 // Without a recorded position the problem has none.
 func (p *problems) at(path, format string, args ...any) {
-	if p.bad[path] {
-		return
+	for q := path; ; q = parent(q) {
+		if p.bad[q] {
+			return
+		}
+		if q == "" {
+			break
+		}
 	}
 	p.add(path, fmt.Sprintf(format, args...))
 }
 
-// add records a problem at path unconditionally.
+// add records a problem at path unconditionally. A value that is missing
+// has no position of its own: the problem points at the closest enclosing
+// value that has one.
 func (p *problems) add(path, msg string) {
-	pos := p.pos[path]
+	pos, ok := p.pos[path]
+	for q := path; !ok && q != ""; {
+		q = parent(q)
+		pos, ok = p.pos[q]
+	}
 	p.errs = append(p.errs, &ConfigError{
 		File: p.file, Line: pos.line, Column: pos.col, Msg: msg,
 	})
@@ -87,10 +98,20 @@ func (p *problems) err() error {
 	return p.errs.sorted()
 }
 
+// parent strips the last key or index of a path: "nodes[1].address" ->
+// "nodes[1]" -> "nodes" -> "".
+func parent(path string) string {
+	i := strings.LastIndexAny(path, ".[")
+	if i < 0 {
+		return ""
+	}
+	return path[:i]
+}
+
 // suggest returns ` (did you mean "x"?)` for the closest candidate, or ""
 // when nothing is close.
 func suggest(got string, candidates []string) string {
-	best, bestDist := "", len(got)/2+2
+	best, bestDist := "", max(1, len(got)/3)+1
 	for _, c := range candidates {
 		d := distance(strings.ToLower(got), strings.ToLower(c))
 		if d < bestDist {
