@@ -315,6 +315,7 @@ func (st *runState) snapshot(meta *RunMeta, eff *Effective) State {
 				ss.Reason = t.reason
 			}
 			if node == "" {
+				ss.Progress = t.progress
 				continue // a step without targets shows no target list
 			}
 			ss.Targets = append(ss.Targets, TargetState{

@@ -68,6 +68,7 @@ type StepState struct {
 	Started  time.Time      `json:"started,omitzero" doc:"First start."`
 	Finished time.Time      `json:"finished,omitzero" doc:"Last finish."`
 	Outputs  map[string]any `json:"outputs,omitempty" doc:"Outputs (of the last target that succeeded)."`
+	Progress []string       `json:"progress,omitempty" doc:"Progress lines of the last attempt, for a step without targets."`
 	Targets  []TargetState  `json:"targets" doc:"Per target state; empty for a step without targets."`
 	Events   []Note         `json:"events,omitempty" doc:"Operator decisions and reconciliations."`
 }

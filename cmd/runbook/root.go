@@ -57,6 +57,8 @@ system without changing it, a durable journal, and resume after any failure.`,
 		a.resumeCommand(),
 		a.statusCommand(),
 		a.runsCommand(),
+		a.planCommand(),
+		a.reportCommand(),
 	)
 	return root
 }

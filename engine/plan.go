@@ -1,0 +1,297 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/ucops/runbook/engine/eval"
+	"github.com/ucops/runbook/steps"
+)
+
+// Plan decisions.
+const (
+	PlanRun     = "run"
+	PlanSkip    = "skip"
+	PlanBlocked = "blocked"
+	PlanDone    = "done"
+	PlanLater   = "decided at run time"
+	PlanUnknown = "unknown"
+)
+
+// PlanResult is what a plan found: facts, caveats, and for every step and
+// target whether it would run, be skipped or be blocked, and why.
+type PlanResult struct {
+	Runbook  RunbookRef   `json:"runbook"`
+	Site     string       `json:"site,omitempty"`
+	Offline  bool         `json:"offline"`
+	Facts    []PlanFact   `json:"facts"`
+	Caveats  []string     `json:"caveats,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"`
+	Steps    []PlanStep   `json:"steps"`
+	Blocked  bool         `json:"blocked"`
+	Params   []ParamState `json:"params"`
+}
+
+// PlanFact is a fact as the plan read it.
+type PlanFact struct {
+	ID    string `json:"id"`
+	Value any    `json:"value,omitempty"`
+	Error string `json:"error,omitempty"`
+}
+
+// PlanStep is one step of a plan.
+type PlanStep struct {
+	ID       string       `json:"id"`
+	Title    string       `json:"title,omitempty"`
+	Action   string       `json:"action"`
+	Mutates  bool         `json:"mutates"`
+	Finally  bool         `json:"finally,omitempty"`
+	Decision string       `json:"decision"`
+	Reason   string       `json:"reason,omitempty"`
+	Hint     string       `json:"hint,omitempty"`
+	Targets  []PlanTarget `json:"targets,omitempty"`
+}
+
+// PlanTarget is one target of a planned step.
+type PlanTarget struct {
+	Node     string `json:"node"`
+	Decision string `json:"decision"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// Plan reads the facts live (read-only actions only), evaluates every
+// guard, `when` and target selection, and reports per step and target
+// what a run would do. It never runs an action that changes the system:
+// steps' actions are never run, only the checks of those that have one.
+// Offline, nothing is contacted and what depends on facts is unknown.
+func Plan(ctx context.Context, opts Options, lo LoadOptions, offline bool) (*PlanResult, error) {
+	lo.RequireParams = true
+	eff, err := opts.Loader.Load(lo)
+	if err != nil {
+		return nil, inputErr(err)
+	}
+	red := &Redactor{}
+	creds := &credentialSet{m: map[string]steps.Credential{}}
+	if !offline {
+		if err := resolveSecretParams(eff, opts.Secrets, red); err != nil {
+			return nil, inputErr(err)
+		}
+		if creds, err = resolveCredentials(eff.Site, opts.Secrets, red); err != nil {
+			return nil, inputErr(err)
+		}
+	}
+	meta := &RunMeta{RunID: "plan", Runbook: RunbookRef{
+		Name: eff.Runbook.Metadata.Name, Version: eff.Runbook.Metadata.Version, Digest: eff.Digest,
+	}}
+	// Checks and facts may write artifacts; a plan keeps none.
+	tmp, err := os.MkdirTemp("", "runbook-plan-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	s := newSession(opts, eff, meta, &RunDir{ID: "plan", Path: tmp}, red, creds)
+	s.runv.Planning = true
+	s.st = newRunState(eff.stepIDs())
+	defer s.pool.Close()
+
+	p := &PlanResult{Runbook: meta.Runbook, Offline: offline, Warnings: eff.Warnings}
+	if eff.Site != nil {
+		p.Site = eff.Site.Metadata.Name
+	}
+	for _, pv := range eff.Params {
+		v := pv.Value
+		if pv.Secret {
+			v = redacted
+		}
+		p.Params = append(p.Params, ParamState{Name: pv.Name, Value: v, Origin: pv.Origin})
+	}
+	factsOK := s.planFacts(ctx, p, offline)
+	if factsOK {
+		p.Caveats = s.planCaveats()
+	}
+	for _, cs := range eff.steps {
+		ps := s.planStep(ctx, cs, factsOK, offline)
+		p.Blocked = p.Blocked || ps.Decision == PlanBlocked
+		p.Steps = append(p.Steps, ps)
+	}
+	return p, nil
+}
+
+// planFacts reads the facts; false when any could not be read.
+func (s *session) planFacts(ctx context.Context, p *PlanResult, offline bool) bool {
+	ok := true
+	for _, f := range s.eff.facts {
+		if offline {
+			p.Facts = append(p.Facts, PlanFact{ID: f.ID, Error: "not read (offline)"})
+			ok = false
+			continue
+		}
+		if f.action.Mutates() {
+			// The loader refuses this; the plan refuses it again.
+			p.Facts = append(p.Facts, PlanFact{ID: f.ID, Error: "action changes the system"})
+			ok = false
+			continue
+		}
+		v, err := s.fact(ctx, f)
+		if err != nil {
+			p.Facts = append(p.Facts, PlanFact{ID: f.ID, Error: s.red.String(err.Error())})
+			ok = false
+			continue
+		}
+		s.facts[f.ID] = v
+		p.Facts = append(p.Facts, PlanFact{ID: f.ID, Value: s.red.Value(v)})
+	}
+	return ok
+}
+
+func (s *session) planCaveats() []string {
+	var out []string
+	env := s.env(nil, nil)
+	for _, c := range s.eff.caveats {
+		if ok, err := c.when.RunBool(env); err == nil && ok {
+			out = append(out, c.ID+": "+c.Message)
+		}
+	}
+	return out
+}
+
+// planStep decides what a run would do with one step.
+func (s *session) planStep(ctx context.Context, cs *cStep, factsOK, offline bool) PlanStep {
+	ps := PlanStep{ID: cs.ID, Title: cs.Title, Action: cs.Action, Finally: cs.finally}
+	if cs.action != nil {
+		ps.Mutates = cs.action.Mutates()
+	}
+	if cs.Skip {
+		ps.Decision, ps.Reason = PlanSkip, "skipped by the site: "+cs.Reason
+		return ps
+	}
+	if d, reason, hint := s.planRequires(cs, factsOK); d != "" {
+		ps.Decision, ps.Reason, ps.Hint = d, reason, hint
+		return ps
+	}
+	if cs.targets != nil && (readsSteps(cs.targets.expr) || !factsOK && readsFacts(cs.targets.expr)) {
+		ps.Decision, ps.Reason = PlanLater, "targets read earlier steps' results"
+		return ps
+	}
+	nodes, err := s.selectTargets(cs)
+	if err != nil {
+		ps.Decision, ps.Reason = PlanUnknown, err.Error()
+		return ps
+	}
+	if len(nodes) == 0 {
+		ps.Decision, ps.Reason = PlanSkip, "no target: the selection matched no node"
+		return ps
+	}
+	for _, n := range nodes {
+		pt := s.planTarget(ctx, cs, n, factsOK, offline)
+		if n == nil {
+			ps.Decision, ps.Reason = pt.Decision, pt.Reason
+			return ps
+		}
+		ps.Targets = append(ps.Targets, pt)
+	}
+	ps.Decision = summarizeTargets(ps.Targets)
+	return ps
+}
+
+// planRequires evaluates the step's guards: "" when they hold.
+func (s *session) planRequires(cs *cStep, factsOK bool) (decision, reason, hint string) {
+	env := s.env(nil, nil)
+	for _, r := range cs.require {
+		prog, message := r.expr, "requirement "+r.src+" is false"
+		if r.guard != "" {
+			g := s.eff.guards[r.guard]
+			prog, message, hint = g.check, fmt.Sprintf("guard %s: %s", r.guard, g.Message), g.Hint
+		}
+		switch {
+		case readsSteps(prog):
+			return PlanLater, "requirement " + r.src + " reads earlier steps' results", ""
+		case !factsOK && readsFacts(prog):
+			return PlanUnknown, "requirement " + r.src + " needs facts that were not read", ""
+		}
+		ok, err := prog.RunBool(env)
+		if err != nil {
+			return PlanBlocked, fmt.Sprintf("requirement %s cannot be evaluated: %v", r.src, err), hint
+		}
+		if !ok {
+			return PlanBlocked, message, hint
+		}
+	}
+	return "", "", ""
+}
+
+// planTarget decides one target: when, then whether the effect is already
+// in place according to the action's check.
+func (s *session) planTarget(ctx context.Context, cs *cStep, node *steps.Node, factsOK, offline bool) PlanTarget {
+	pt := PlanTarget{Node: nodeName(node), Decision: PlanRun}
+	if cs.when != nil {
+		switch {
+		case readsSteps(cs.when):
+			return PlanTarget{Node: pt.Node, Decision: PlanLater, Reason: "when reads earlier steps' results: " + cs.When.Src}
+		case !factsOK && readsFacts(cs.when):
+			return PlanTarget{Node: pt.Node, Decision: PlanUnknown, Reason: "when needs facts that were not read"}
+		}
+		ok, err := cs.when.RunBool(s.env(node, nil))
+		if err != nil {
+			return PlanTarget{Node: pt.Node, Decision: PlanUnknown, Reason: "when: " + err.Error()}
+		}
+		if !ok {
+			return PlanTarget{Node: pt.Node, Decision: PlanSkip, Reason: "when is false: " + cs.When.Src}
+		}
+	}
+	if offline {
+		return pt
+	}
+	if ch, ok := cs.action.(steps.Checker); ok && cs.action.Mutates() {
+		pt.Reason = s.planCheck(ctx, cs, ch, node)
+		if strings.HasPrefix(pt.Reason, "already done") {
+			pt.Decision = PlanDone
+		}
+	}
+	return pt
+}
+
+// planCheck runs a mutating action's check, which only reads.
+func (s *session) planCheck(ctx context.Context, cs *cStep, ch steps.Checker, node *steps.Node) string {
+	if slices.ContainsFunc(cs.programs(), readsSteps) {
+		return "its input reads earlier steps' results"
+	}
+	input, err := s.renderInput(cs, node)
+	if err != nil {
+		return "input: " + err.Error()
+	}
+	rt := s.runtime(cs, node, 0, s.meta.Created, nil)
+	rt.Planning = true
+	cctx, cancel := context.WithTimeout(ctx, defaultFactTimeout)
+	defer cancel()
+	chk, err := ch.Check(cctx, rt, input)
+	switch {
+	case err != nil:
+		return s.red.String("check: " + err.Error())
+	case chk.State == steps.Done:
+		return s.red.String("already done: " + chk.Detail)
+	}
+	return s.red.String(chk.Detail)
+}
+
+func summarizeTargets(ts []PlanTarget) string {
+	count := map[string]int{}
+	for _, t := range ts {
+		count[t.Decision]++
+	}
+	for _, d := range []string{PlanBlocked, PlanUnknown, PlanLater, PlanRun} {
+		if count[d] > 0 {
+			return d
+		}
+	}
+	if count[PlanDone] > 0 {
+		return PlanDone
+	}
+	return PlanSkip
+}
+
+func readsSteps(p *eval.Program) bool { return p != nil && len(p.Refs.Steps) > 0 }
+func readsFacts(p *eval.Program) bool { return p != nil && len(p.Refs.Facts) > 0 }
