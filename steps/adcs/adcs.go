@@ -126,7 +126,7 @@ func submitted(ctx context.Context, rt *steps.Runtime, in *Input) (steps.Check, 
 		id = rec.RequestID
 	}
 	if id == 0 {
-		return steps.Check{State: steps.NotDone, Detail: "no AD CS request recorded for this CSR"}, nil
+		return notDone("no AD CS request recorded for this CSR"), nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, in.Timeout)
 	defer cancel()
@@ -134,7 +134,7 @@ func submitted(ctx context.Context, rt *steps.Runtime, in *Input) (steps.Check, 
 	var de *DispositionError
 	switch {
 	case errors.As(err, &de):
-		return steps.Check{State: steps.NotDone, Detail: de.Error()}, nil
+		return notDone(de.Error()), nil
 	case err != nil:
 		return steps.Check{State: steps.Unknown, Detail: err.Error()}, err
 	}
@@ -180,7 +180,8 @@ func partial(err error) *Result {
 
 // requestFor returns the request to collect: request_id, the one recorded
 // for this CSR, or a new submission.
-func requestFor(ctx context.Context, rt *steps.Runtime, c *client, in *Input, csr *x509.CertificateRequest) (int, error) {
+func requestFor(ctx context.Context, rt *steps.Runtime, c *client, in *Input,
+	csr *x509.CertificateRequest) (int, error) {
 	if in.RequestID > 0 {
 		return in.RequestID, nil
 	}
@@ -199,7 +200,9 @@ func requestFor(ctx context.Context, rt *steps.Runtime, c *client, in *Input, cs
 		}
 	}
 	if reply.State != Issued {
-		return 0, &DispositionError{RequestID: reply.RequestID, State: reply.State, Message: reply.Message}
+		return 0, reply.err()
 	}
 	return reply.RequestID, nil
 }
+
+func notDone(detail string) steps.Check { return steps.Check{State: steps.NotDone, Detail: detail} }

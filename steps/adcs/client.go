@@ -38,7 +38,8 @@ func newClient(base, auth string, cred steps.Credential, roots *x509.CertPool) *
 	if auth != "basic" {
 		rt = ntlmssp.Negotiator{RoundTripper: tr}
 	}
-	return &client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt}, cred: cred, auth: auth}
+	return &client{base: strings.TrimRight(base, "/"), http: &http.Client{Transport: rt},
+		cred: cred, auth: auth}
 }
 
 func (c *client) close() { c.http.CloseIdleConnections() }
@@ -85,8 +86,8 @@ func (c *client) do(req *http.Request) (string, string, error) {
 	}
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized:
-		return "", "", fmt.Errorf("AD CS at %s refused the credentials of %s (HTTP 401, %s authentication)",
-			c.base, c.cred.Username, strings.ToUpper(c.auth))
+		return "", "", fmt.Errorf("AD CS at %s refused the credentials of %s "+
+			"(HTTP 401, %s authentication)", c.base, c.cred.Username, strings.ToUpper(c.auth))
 	case resp.StatusCode != http.StatusOK:
 		return "", "", fmt.Errorf("AD CS %s: HTTP %s: %s", req.URL.Path, resp.Status,
 			excerpt(pageText(string(data))))

@@ -11,14 +11,15 @@ import (
 )
 
 // collect fetches request id's certificate, chain and CA certificate.
-func collect(ctx context.Context, c *client, id int, csr *x509.CertificateRequest) (*Result, error) {
+func collect(ctx context.Context, c *client, id int,
+	csr *x509.CertificateRequest) (*Result, error) {
 	cert, err := fetchCert(ctx, c, id)
 	if err != nil {
 		return nil, err
 	}
 	if string(cert.RawSubjectPublicKeyInfo) != string(csr.RawSubjectPublicKeyInfo) {
-		return nil, fmt.Errorf("AD CS request %d holds a certificate for %s with another key than the CSR's",
-			id, x509inspect.Label(cert))
+		return nil, fmt.Errorf("AD CS request %d holds a certificate for %s "+
+			"with another key than the CSR's", id, x509inspect.Label(cert))
 	}
 	chain, err := fetchChain(ctx, c, id, cert)
 	if err != nil {
@@ -51,7 +52,8 @@ func fetchCert(ctx context.Context, c *client, id int) (*x509.Certificate, error
 		if reply.State == Issued {
 			reply.State = Failed // a page instead of a certificate is no issue
 		}
-		return nil, &DispositionError{RequestID: id, State: reply.State, Message: reply.Message}
+		reply.RequestID = id
+		return nil, reply.err()
 	}
 	b, err := x509inspect.Parse([]byte(body))
 	if err != nil || len(b.Certs) != 1 {
@@ -61,7 +63,8 @@ func fetchCert(ctx context.Context, c *client, id int) (*x509.Certificate, error
 }
 
 // fetchChain returns the CA certificates above cert, root first.
-func fetchChain(ctx context.Context, c *client, id int, cert *x509.Certificate) ([]*x509.Certificate, error) {
+func fetchChain(ctx context.Context, c *client, id int,
+	cert *x509.Certificate) ([]*x509.Certificate, error) {
 	body, _, err := c.get(ctx, fmt.Sprintf("certnew.p7b?ReqID=%d&Enc=b64", id))
 	if err != nil {
 		return nil, err
@@ -78,8 +81,8 @@ func fetchChain(ctx context.Context, c *client, id int, cert *x509.Certificate) 
 		return nil, fmt.Errorf("AD CS chain of request %d: %w", id, err)
 	}
 	if !sorted[0].Equal(cert) {
-		return nil, fmt.Errorf("AD CS chain of request %d does not start at its certificate but at %s",
-			id, x509inspect.Label(sorted[0]))
+		return nil, fmt.Errorf("AD CS chain of request %d does not start at its certificate "+
+			"but at %s", id, x509inspect.Label(sorted[0]))
 	}
 	cas := sorted[1:]
 	slices.Reverse(cas)
@@ -102,7 +105,8 @@ func fetchCA(ctx context.Context, c *client) (*x509.Certificate, int, error) {
 	}
 	b, err := x509inspect.Parse([]byte(body))
 	if err != nil || len(b.Certs) != 1 {
-		return nil, 0, fmt.Errorf("AD CS CA certificate (renewal %d): not one certificate: %v", k, err)
+		return nil, 0, fmt.Errorf("AD CS CA certificate (renewal %d): not one certificate: %v",
+			k, err)
 	}
 	return b.Certs[0], k, nil
 }

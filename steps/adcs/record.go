@@ -36,6 +36,10 @@ func prefix(rt *steps.Runtime) string {
 
 func recordName(rt *steps.Runtime) string { return prefix(rt) + "-adcs-request.json" }
 
+func artifactNames(rt *steps.Runtime) (cert, chain string) {
+	return prefix(rt) + "-cert.pem", prefix(rt) + "-chain.pem"
+}
+
 func csrDigest(csr *x509.CertificateRequest) string {
 	sum := sha256.Sum256(csr.Raw)
 	return hex.EncodeToString(sum[:])
@@ -60,8 +64,9 @@ func saveRecord(rt *steps.Runtime, in *Input, csr *x509.CertificateRequest, r Re
 	if rt.Artifacts == nil {
 		return nil
 	}
-	data, err := json.MarshalIndent(record{URL: in.URL, Template: in.Template, CSRSHA256: csrDigest(csr),
-		RequestID: r.RequestID, State: r.State, Message: r.Message}, "", "  ")
+	rec := record{URL: in.URL, Template: in.Template, CSRSHA256: csrDigest(csr),
+		RequestID: r.RequestID, State: r.State, Message: r.Message}
+	data, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -85,11 +90,12 @@ func writeArtifacts(rt *steps.Runtime, res *Result) error {
 	if rt.Artifacts == nil {
 		return nil
 	}
+	cert, chain := artifactNames(rt)
 	var err error
-	if res.CertificateFile, err = rt.Artifacts.Write(prefix(rt)+"-cert.pem", []byte(res.Certificate)); err != nil {
+	if res.CertificateFile, err = rt.Artifacts.Write(cert, []byte(res.Certificate)); err != nil {
 		return err
 	}
-	res.ChainFile, err = rt.Artifacts.Write(prefix(rt)+"-chain.pem", []byte(res.Chain))
+	res.ChainFile, err = rt.Artifacts.Write(chain, []byte(res.Chain))
 	return err
 }
 
@@ -99,8 +105,9 @@ func existingArtifacts(rt *steps.Runtime, res *Result) {
 	if rt.Artifacts == nil {
 		return
 	}
-	res.CertificateFile = sameContent(filepath.Join(rt.Artifacts.Dir(), prefix(rt)+"-cert.pem"), res.Certificate)
-	res.ChainFile = sameContent(filepath.Join(rt.Artifacts.Dir(), prefix(rt)+"-chain.pem"), res.Chain)
+	cert, chain := artifactNames(rt)
+	res.CertificateFile = sameContent(filepath.Join(rt.Artifacts.Dir(), cert), res.Certificate)
+	res.ChainFile = sameContent(filepath.Join(rt.Artifacts.Dir(), chain), res.Chain)
 }
 
 func sameContent(path, want string) string {

@@ -51,8 +51,8 @@ func ParseReply(page string) Reply {
 		m := cerLink.FindStringSubmatch(html.UnescapeString(page))
 		r.State, r.Message = Issued, "Issued"
 		r.RequestID, _ = strconv.Atoi(m[1])
-	case strings.Contains(lower, "certificate pending") || strings.Contains(lower, "must wait for an administrator") ||
-		strings.Contains(lower, "taken under submission"):
+	case containsAny(lower, "certificate pending", "must wait for an administrator",
+		"taken under submission"):
 		r.State = Pending
 	case strings.Contains(lower, "denied"):
 		r.State = Denied
@@ -69,6 +69,11 @@ func disposition(page string) string {
 		return ""
 	}
 	return strings.TrimSpace(strings.NewReplacer("\r", "", "\n", " ", "\t", " ").Replace(m[1]))
+}
+
+// err is the error of a reply that is not an issue.
+func (r Reply) err() *DispositionError {
+	return &DispositionError{RequestID: r.RequestID, State: r.State, Message: r.Message}
 }
 
 // pageText is the visible text of an HTML page, whitespace collapsed.
@@ -90,6 +95,15 @@ func excerpt(text string) string {
 		return "(an empty page)"
 	}
 	return text
+}
+
+func containsAny(s string, subs ...string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseRenewals reads nRenewals from certcarc.asp: the index of the CA's

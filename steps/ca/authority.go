@@ -84,7 +84,8 @@ func Peek(dir string) (*Authority, error) {
 
 // ensure loads the level in dir/sub, or makes it and moves it into place
 // with one rename, so two runs racing to create it agree on one.
-func ensure(dir, sub string, create func() (*x509.Certificate, crypto.Signer, error)) (*Level, error) {
+func ensure(dir, sub string, create func() (*x509.Certificate, crypto.Signer, error)) (
+	*Level, error) {
 	final := filepath.Join(dir, sub)
 	lv, err := load(final)
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -174,11 +175,12 @@ func newCA(cn, keyType string, parent *Level) (*x509.Certificate, crypto.Signer,
 		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:          randomSerial(),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"runbook lab CA"}},
-		NotBefore:             time.Now().Add(-5 * time.Minute),
-		NotAfter:              time.Now().AddDate(10, 0, 0),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
+		SerialNumber: randomSerial(),
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"runbook lab CA"}},
+		NotBefore:    time.Now().Add(-5 * time.Minute),
+		NotAfter:     time.Now().AddDate(10, 0, 0),
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign |
+			x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}

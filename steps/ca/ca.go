@@ -102,18 +102,18 @@ func signed(ctx context.Context, rt *steps.Runtime, in *Input) (steps.Check, err
 	}
 	a, err := Peek(dir)
 	if err != nil || a == nil {
-		return steps.Check{State: steps.NotDone, Detail: "no CA in " + dir + " yet"}, err
+		return notDone("no CA in " + dir + " yet"), err
 	}
 	if in.Intermediate && a.Issuing == nil {
-		return steps.Check{State: steps.NotDone, Detail: "the CA in " + dir + " has no intermediate yet"}, nil
+		return notDone("the CA in " + dir + " has no intermediate yet"), nil
 	}
 	if !in.Intermediate {
 		a.Issuing = nil
 	}
 	cert, err := a.Issued(csr, in.Profile)
 	if err != nil || cert == nil {
-		return steps.Check{State: steps.NotDone, Detail: fmt.Sprintf(
-			"the CA in %s has issued no %s certificate for this CSR's key", dir, in.Profile)}, err
+		return notDone(fmt.Sprintf("the CA in %s has issued no %s certificate for this CSR's key",
+			dir, in.Profile)), err
 	}
 	res := result(a, cert, in.Profile, true)
 	existingArtifacts(rt, res)
@@ -121,6 +121,8 @@ func signed(ctx context.Context, rt *steps.Runtime, in *Input) (steps.Check, err
 		"%s already issued %s (serial %s)", x509inspect.Label(a.Issuer().Cert),
 		x509inspect.Label(cert), res.Serial)}, nil
 }
+
+func notDone(detail string) steps.Check { return steps.Check{State: steps.NotDone, Detail: detail} }
 
 func prepare(rt *steps.Runtime, in *Input) (*x509.CertificateRequest, string, error) {
 	data, err := x509inspect.Read(rt, in.CSR)
@@ -134,7 +136,8 @@ func prepare(rt *steps.Runtime, in *Input) (*x509.CertificateRequest, string, er
 	dir := rt.Path(in.Dir)
 	if dir == "" {
 		if rt.Artifacts == nil {
-			return nil, "", errors.New("no dir for the CA: set dir, or run where the run keeps artifacts")
+			return nil, "", errors.New("no dir for the CA: set dir, " +
+				"or run where the run keeps artifacts")
 		}
 		dir = filepath.Join(rt.Artifacts.Dir(), "local-ca")
 	}
@@ -192,7 +195,7 @@ func writeArtifacts(rt *steps.Runtime, res *Result) error {
 	if res.ChainFile, err = rt.Artifacts.Write(chain, []byte(res.Chain)); err != nil {
 		return err
 	}
-	res.FullChainFile, err = rt.Artifacts.Write(full, []byte(res.Certificate+leafFirst(res.ChainCerts)))
+	res.FullChainFile, err = rt.Artifacts.Write(full, []byte(fullChain(res)))
 	return err
 }
 
@@ -205,7 +208,7 @@ func existingArtifacts(rt *steps.Runtime, res *Result) {
 	cert, chain, full := artifactNames(rt)
 	res.CertificateFile = sameContent(rt.Artifacts.Dir(), cert, res.Certificate)
 	res.ChainFile = sameContent(rt.Artifacts.Dir(), chain, res.Chain)
-	res.FullChainFile = sameContent(rt.Artifacts.Dir(), full, res.Certificate+leafFirst(res.ChainCerts))
+	res.FullChainFile = sameContent(rt.Artifacts.Dir(), full, fullChain(res))
 }
 
 func sameContent(dir, name, want string) string {
@@ -216,10 +219,12 @@ func sameContent(dir, name, want string) string {
 	return ""
 }
 
-func leafFirst(rootFirst []string) string {
+// fullChain is the certificate then the CA certificates, leaf first.
+func fullChain(res *Result) string {
 	var b strings.Builder
-	for i := len(rootFirst) - 1; i >= 0; i-- {
-		b.WriteString(rootFirst[i])
+	b.WriteString(res.Certificate)
+	for i := len(res.ChainCerts) - 1; i >= 0; i-- {
+		b.WriteString(res.ChainCerts[i])
 	}
 	return b.String()
 }

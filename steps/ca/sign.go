@@ -45,7 +45,8 @@ func (a *Authority) Chain() []*x509.Certificate {
 // names. A certificate this CA already issued for the same key, profile,
 // subject and names, still valid for a day, is returned instead of a new
 // one, with reused true.
-func (a *Authority) Sign(csr *x509.CertificateRequest, profile string, days int) (*x509.Certificate, bool, error) {
+func (a *Authority) Sign(csr *x509.CertificateRequest, profile string, days int) (
+	*x509.Certificate, bool, error) {
 	if err := checkProfile(csr, profile); err != nil {
 		return nil, false, err
 	}
@@ -67,7 +68,8 @@ func (a *Authority) Sign(csr *x509.CertificateRequest, profile string, days int)
 
 // Issued returns the certificate this CA issued for csr with profile, or
 // nil when there is none that still matches and is valid for a day.
-func (a *Authority) Issued(csr *x509.CertificateRequest, profile string) (*x509.Certificate, error) {
+func (a *Authority) Issued(csr *x509.CertificateRequest, profile string) (
+	*x509.Certificate, error) {
 	data, err := os.ReadFile(a.issuedPath(csr, profile))
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -111,17 +113,20 @@ func checkProfile(csr *x509.CertificateRequest, profile string) error {
 	switch profile {
 	case ProfileServer:
 		if x509inspect.DescribeCSR(csr).ClientAuth {
-			return fmt.Errorf("CSR for %s asks for Client Authentication, which profile %s would strip; "+
-				"use profile %s", csr.Subject.CommonName, ProfileServer, ProfileServerClient)
+			return fmt.Errorf("CSR for %s asks for Client Authentication, "+
+				"which profile %s would strip; use profile %s",
+				csr.Subject.CommonName, ProfileServer, ProfileServerClient)
 		}
 	case ProfileServerClient:
 	default:
-		return fmt.Errorf("unknown profile %q: want %s or %s", profile, ProfileServer, ProfileServerClient)
+		return fmt.Errorf("unknown profile %q: want %s or %s",
+			profile, ProfileServer, ProfileServerClient)
 	}
 	return nil
 }
 
-func template(csr *x509.CertificateRequest, profile string, days int, limit time.Time) *x509.Certificate {
+func template(csr *x509.CertificateRequest, profile string, days int,
+	limit time.Time) *x509.Certificate {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:   randomSerial(),

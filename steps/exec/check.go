@@ -16,16 +16,19 @@ import (
 func check(ctx context.Context, rt *steps.Runtime, in *Input) (steps.Check, error) {
 	switch {
 	case in.Mutates != nil && !*in.Mutates:
-		return steps.Check{State: steps.NotDone, Detail: "read-only command: running it again is safe"}, nil
+		return steps.Check{State: steps.NotDone, Detail: ReadOnlyDetail}, nil
 	case in.Creates != "":
 		return checkCreates(rt.Path(in.Creates))
 	case len(in.Unless) > 0:
 		return checkUnless(ctx, rt, in)
 	}
-	return steps.Check{State: steps.Unknown, Detail: fmt.Sprintf(
-		"nothing tells whether %s already ran: give the step creates: or unless:, or a verify expression",
+	return steps.Check{State: steps.Unknown, Detail: fmt.Sprintf("nothing tells whether %s "+
+		"already ran: give the step creates: or unless:, or a verify expression",
 		Display(in.Argv))}, nil
 }
+
+// ReadOnlyDetail is the check's word on a command marked `mutates: false`.
+const ReadOnlyDetail = "read-only command: running it again is safe"
 
 func checkCreates(path string) (steps.Check, error) {
 	_, err := os.Stat(path)

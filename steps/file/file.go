@@ -9,6 +9,7 @@
 package file
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/ucops/runbook/steps"
 )
@@ -54,7 +56,8 @@ func locate(rt *steps.Runtime, path, artifact string) (location, error) {
 	case artifact == "":
 		return location{}, errors.New("give path or artifact")
 	case strings.ContainsAny(artifact, `/\`) || artifact == "." || artifact == "..":
-		return location{}, fmt.Errorf("artifact %q: an artifact is a file name, without directories", artifact)
+		return location{}, fmt.Errorf("artifact %q: an artifact is a file name, "+
+			"without directories", artifact)
 	case rt == nil || rt.Artifacts == nil:
 		return location{}, fmt.Errorf("artifact %q: this run keeps no artifacts", artifact)
 	}
@@ -84,7 +87,7 @@ func decodeContent(content, encoding string) ([]byte, error) {
 }
 
 func isText(data []byte) bool {
-	return strings.ToValidUTF8(string(data), "\uFFFD") == string(data) && !strings.ContainsRune(string(data), 0)
+	return utf8.Valid(data) && !bytes.ContainsRune(data, 0)
 }
 
 func digest(data []byte) string {

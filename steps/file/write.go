@@ -85,8 +85,9 @@ func written(ctx context.Context, rt *steps.Runtime, in *WriteInput) (steps.Chec
 	case err != nil:
 		return steps.Check{}, err
 	case !bytes.Equal(old, data):
-		return steps.Check{State: steps.NotDone, Detail: fmt.Sprintf(
-			"%s holds other content (sha256 %s, want %s)", loc.path, digest(old), digest(data))}, nil
+		detail := fmt.Sprintf("%s holds other content (sha256 %s, want %s)",
+			loc.path, digest(old), digest(data))
+		return steps.Check{State: steps.NotDone, Detail: detail}, nil
 	}
 	res := &WriteResult{Path: loc.path, SHA256: digest(data), Size: len(data)}
 	return steps.Check{State: steps.Done, Result: res,

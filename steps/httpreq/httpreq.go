@@ -239,8 +239,8 @@ func checkStatus(req *http.Request, res *Result, expect []int) error {
 		}
 		want = strings.Join(s, " or ")
 	}
-	return fmt.Errorf("%s %s: HTTP %s, expected %s%s", req.Method, redactURL(req.URL), res.StatusText,
-		want, bodyExcerpt(res.Body))
+	return fmt.Errorf("%s %s: HTTP %s, expected %s%s", req.Method, redactURL(req.URL),
+		res.StatusText, want, bodyExcerpt(res.Body))
 }
 
 func bodyExcerpt(body string) string {
@@ -256,13 +256,14 @@ func bodyExcerpt(body string) string {
 
 func describeError(in *Input, err error) error {
 	var ue *url.Error
-	if errors.As(err, &ue) {
-		if errors.Is(ue.Err, context.DeadlineExceeded) {
-			return fmt.Errorf("%s %s: no answer within %s", strings.ToUpper(in.Method), redactURL(mustParse(in.URL)), in.Timeout)
-		}
-		return fmt.Errorf("%s %s: %w", strings.ToUpper(in.Method), redactURL(mustParse(in.URL)), ue.Err)
+	if !errors.As(err, &ue) {
+		return err
 	}
-	return err
+	what := strings.ToUpper(in.Method) + " " + redactURL(mustParse(in.URL))
+	if errors.Is(ue.Err, context.DeadlineExceeded) {
+		return fmt.Errorf("%s: no answer within %s", what, in.Timeout)
+	}
+	return fmt.Errorf("%s: %w", what, ue.Err)
 }
 
 func mustParse(raw string) *url.URL {

@@ -70,7 +70,8 @@ func HostKeys(set steps.SSHSettings, addr string) (ssh.HostKeyCallback, []string
 			return &MismatchError{Host: host, File: w.Filename, Line: w.Line,
 				Known: ssh.FingerprintSHA256(w.Key), Offered: ssh.FingerprintSHA256(key)}
 		case !set.AcceptNewHostKeys:
-			return &UnknownHostError{Host: host, File: set.KnownHosts, Offered: ssh.FingerprintSHA256(key)}
+			return &UnknownHostError{Host: host, File: set.KnownHosts,
+				Offered: ssh.FingerprintSHA256(key)}
 		}
 		mu.Lock()
 		defer mu.Unlock()

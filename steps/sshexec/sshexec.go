@@ -58,7 +58,7 @@ type Result struct {
 func Actions() []steps.Action {
 	return []steps.Action{action{steps.Func[Input, Result]{
 		Name:    "ssh.exec",
-		Doc:     "Run a command on an SSH host, host key verified, and capture its exit code and output.",
+		Doc:     "Run a command on an SSH host and capture its exit code and output.",
 		Mutates: true,
 		Run:     run,
 		Check:   check,
@@ -188,8 +188,8 @@ func (t *target) release(rt *steps.Runtime, c *ssh.Client, broken bool) {
 
 // execute runs command in a new session; it returns the exit code, or an
 // error when there is none (lost connection, cancellation).
-func (t *target) execute(ctx context.Context, rt *steps.Runtime, c *ssh.Client, command, stdin string,
-	stdout, stderr io.Writer) (int, error) {
+func (t *target) execute(ctx context.Context, rt *steps.Runtime, c *ssh.Client,
+	command, stdin string, stdout, stderr io.Writer) (int, error) {
 	sess, err := c.NewSession()
 	if err != nil {
 		t.release(rt, c, true)
@@ -238,7 +238,8 @@ func exitStatus(err error) (int, error) {
 func (t *target) explain(ctx context.Context, in *Input, err error) error {
 	switch {
 	case errors.Is(context.Cause(ctx), errTimeout):
-		return fmt.Errorf("%s: %q: timed out after %s; the command was killed", t.name(), in.Command, in.Timeout)
+		return fmt.Errorf("%s: %q: timed out after %s; the command was killed",
+			t.name(), in.Command, in.Timeout)
 	case ctx.Err() != nil:
 		return fmt.Errorf("%s: %q: interrupted: %w", t.name(), in.Command, ctx.Err())
 	}
@@ -257,25 +258,29 @@ func (t *target) exitError(command string, code int, stderr *exec.Capture) error
 func check(ctx context.Context, rt *steps.Runtime, in *Input) (steps.Check, error) {
 	switch {
 	case in.Mutates != nil && !*in.Mutates:
-		return steps.Check{State: steps.NotDone, Detail: "read-only command: running it again is safe"}, nil
+		return verdict(steps.NotDone, exec.ReadOnlyDetail), nil
 	case in.Unless == "":
-		return steps.Check{State: steps.Unknown, Detail: fmt.Sprintf("nothing tells whether %q already ran: "+
-			"give the step unless:, or a verify expression", in.Command)}, nil
+		return verdict(steps.Unknown, fmt.Sprintf("nothing tells whether %q already ran: "+
+			"give the step unless:, or a verify expression", in.Command)), nil
 	}
 	t, err := resolve(rt, in)
 	if err != nil {
-		return steps.Check{State: steps.Unknown, Detail: err.Error()}, err
+		return verdict(steps.Unknown, err.Error()), err
 	}
 	client, err := t.connect(ctx, rt)
 	if err != nil {
-		return steps.Check{State: steps.Unknown, Detail: err.Error()}, err
+		return verdict(steps.Unknown, err.Error()), err
 	}
 	code, err := t.execute(ctx, rt, client, in.Unless, "", io.Discard, io.Discard)
 	switch {
 	case err != nil:
-		return steps.Check{State: steps.Unknown, Detail: err.Error()}, fmt.Errorf("%s: unless: %w", t.name(), err)
+		return verdict(steps.Unknown, err.Error()), fmt.Errorf("%s: unless: %w", t.name(), err)
 	case code == 0:
-		return steps.Check{State: steps.Done, Detail: fmt.Sprintf("%q exited 0 on %s", in.Unless, t.addr)}, nil
+		return verdict(steps.Done, fmt.Sprintf("%q exited 0 on %s", in.Unless, t.addr)), nil
 	}
-	return steps.Check{State: steps.NotDone, Detail: fmt.Sprintf("%q exited %d on %s", in.Unless, code, t.addr)}, nil
+	return verdict(steps.NotDone, fmt.Sprintf("%q exited %d on %s", in.Unless, code, t.addr)), nil
+}
+
+func verdict(s steps.CheckState, detail string) steps.Check {
+	return steps.Check{State: s, Detail: detail}
 }

@@ -52,7 +52,7 @@ func Actions() []steps.Action {
 	return []steps.Action{
 		steps.Func[Input, Result]{
 			Name: "tls.probe",
-			Doc:  "Connect to a TLS server and report the certificate chain it serves and whether it is trusted.",
+			Doc:  "Report the certificate chain a TLS server serves and whether it is trusted.",
 			Run:  probe,
 		}.Action(),
 	}
@@ -91,7 +91,8 @@ func endpoint(rt *steps.Runtime, in *Input) (addr, name string, err error) {
 	return net.JoinHostPort(host, strconv.Itoa(port)), cmp.Or(name, host), nil
 }
 
-func handshake(ctx context.Context, addr, name string, timeout time.Duration) (tls.ConnectionState, error) {
+func handshake(ctx context.Context, addr, name string, timeout time.Duration) (
+	tls.ConnectionState, error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -105,7 +106,7 @@ func handshake(ctx context.Context, addr, name string, timeout time.Duration) (t
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		if errors.Is(err, context.DeadlineExceeded) {
-			return tls.ConnectionState{}, fmt.Errorf("probe %s: no TLS answer within %s", addr, timeout)
+			err = fmt.Errorf("no TLS answer within %s", timeout)
 		}
 		return tls.ConnectionState{}, fmt.Errorf("probe %s: %w", addr, err)
 	}

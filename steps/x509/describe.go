@@ -63,7 +63,7 @@ func Describe(c *x509.Certificate) Cert {
 		ExtKeyUsage:        extKeyUsageNames(c.ExtKeyUsage, c.UnknownExtKeyUsage),
 		IsCA:               c.BasicConstraintsValid && c.IsCA,
 		SelfSigned:         Issued(c, c),
-		PEM:                string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})),
+		PEM:                pemOf("CERTIFICATE", c.Raw),
 	}
 	d.KeyType, d.KeySize = keyInfo(c.PublicKey)
 	d.finish()
@@ -85,8 +85,7 @@ func DescribeCSR(r *x509.CertificateRequest) Cert {
 		KeyUsage:           []string{},
 		ExtKeyUsage:        []string{},
 		SelfSigned:         false,
-		PEM: string(pem.EncodeToMemory(
-			&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: r.Raw})),
+		PEM:                pemOf("CERTIFICATE REQUEST", r.Raw),
 	}
 	d.KeyType, d.KeySize = keyInfo(r.PublicKey)
 	requestedUsages(&d, r)
@@ -256,6 +255,10 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+func pemOf(typ string, der []byte) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}))
 }
 
 func ipStrings(ips []net.IP) []string {

@@ -66,7 +66,8 @@ func (e *Expect) checkNames(s subject) Violations {
 		if e.SANsHint != "" {
 			v = append(v, fmt.Sprintf("%s is missing %s: %s", s.noun, name, e.SANsHint))
 		} else {
-			v = append(v, fmt.Sprintf("%s is missing %s from its subject alternative names", s.noun, name))
+			v = append(v, fmt.Sprintf("%s is missing %s from its subject alternative names",
+				s.noun, name))
 		}
 	}
 	if e.CN != "" && !strings.EqualFold(e.CN, s.leaf.CN) {
@@ -86,7 +87,11 @@ func hasSAN(c Cert, name string) bool {
 	if ip := net.ParseIP(name); ip != nil {
 		return slices.Contains(c.IPAddresses, ip.String())
 	}
-	return slices.ContainsFunc(c.DNSNames, func(n string) bool { return strings.EqualFold(n, name) })
+	return containsFold(c.DNSNames, name)
+}
+
+func containsFold(list []string, s string) bool {
+	return slices.ContainsFunc(list, func(x string) bool { return strings.EqualFold(x, s) })
 }
 
 func wildcardName(c Cert) string {
@@ -100,13 +105,12 @@ func wildcardName(c Cert) string {
 
 func (e *Expect) checkUsage(s subject) Violations {
 	var v Violations
+	const missing = "%s has no %s Authentication extended key usage (ext_key_usage: %s)"
 	if e.ServerAuth && !s.leaf.ServerAuth {
-		v = append(v, fmt.Sprintf("%s has no Server Authentication extended key usage (ext_key_usage: %s)",
-			s.noun, usageList(s.leaf)))
+		v = append(v, fmt.Sprintf(missing, s.noun, "Server", usageList(s.leaf)))
 	}
 	if e.ClientAuth && !s.leaf.ClientAuth {
-		v = append(v, fmt.Sprintf("%s has no Client Authentication extended key usage (ext_key_usage: %s)",
-			s.noun, usageList(s.leaf)))
+		v = append(v, fmt.Sprintf(missing, s.noun, "Client", usageList(s.leaf)))
 	}
 	return v
 }
@@ -121,16 +125,16 @@ func usageList(c Cert) string {
 func (e *Expect) checkKey(s subject) Violations {
 	var v Violations
 	key := fmt.Sprintf("%s %d", s.leaf.KeyType, s.leaf.KeySize)
-	if len(e.KeyTypes) > 0 && !slices.ContainsFunc(e.KeyTypes, func(t string) bool {
-		return strings.EqualFold(t, s.leaf.KeyType)
-	}) {
-		v = append(v, fmt.Sprintf("%s key is %s, expected %s", s.noun, key, strings.Join(e.KeyTypes, " or ")))
+	if len(e.KeyTypes) > 0 && !containsFold(e.KeyTypes, s.leaf.KeyType) {
+		v = append(v, fmt.Sprintf("%s key is %s, expected %s",
+			s.noun, key, strings.Join(e.KeyTypes, " or ")))
 	}
+	const size = "%s key is %s bits, expected at %s %d"
 	if e.MinKeySize > 0 && s.leaf.KeySize < e.MinKeySize {
-		v = append(v, fmt.Sprintf("%s key is %s bits, expected at least %d", s.noun, key, e.MinKeySize))
+		v = append(v, fmt.Sprintf(size, s.noun, key, "least", e.MinKeySize))
 	}
 	if e.MaxKeySize > 0 && s.leaf.KeySize > e.MaxKeySize {
-		v = append(v, fmt.Sprintf("%s key is %s bits, expected at most %d", s.noun, key, e.MaxKeySize))
+		v = append(v, fmt.Sprintf(size, s.noun, key, "most", e.MaxKeySize))
 	}
 	return v
 }
@@ -147,7 +151,7 @@ func (e *Expect) checkHash(s subject) Violations {
 		if Issued(c, c) && len(s.certs) > 1 {
 			continue // a root's own signature is not relied upon
 		}
-		v = append(v, e.weakHash(fmt.Sprintf("certificate %s", Label(c)), hashOf(c.SignatureAlgorithm))...)
+		v = append(v, e.weakHash("certificate "+Label(c), hashOf(c.SignatureAlgorithm))...)
 	}
 	return v
 }
@@ -156,7 +160,8 @@ func (e *Expect) weakHash(who, hash string) Violations {
 	if hashRank[hash] >= hashRank[e.MinHash] {
 		return nil
 	}
-	return Violations{fmt.Sprintf("%s is signed with %s, expected at least %s", who, hash, e.MinHash)}
+	return Violations{fmt.Sprintf("%s is signed with %s, expected at least %s",
+		who, hash, e.MinHash)}
 }
 
 func (e *Expect) checkChain(s subject) Violations {
@@ -165,13 +170,15 @@ func (e *Expect) checkChain(s subject) Violations {
 		v = append(v, orderViolation(s.certs, e.Order)...)
 	}
 	if e.Complete && len(s.certs) > 0 && !Complete(s.certs) {
-		v = append(v, "chain does not end in a self-signed root: an intermediate or the root is missing")
+		v = append(v, "chain does not end in a self-signed root: "+
+			"an intermediate or the root is missing")
 	}
 	if e.SelfSigned != nil && *e.SelfSigned != s.leaf.SelfSigned {
 		if s.leaf.SelfSigned {
 			v = append(v, fmt.Sprintf("%s is self-signed, expected one signed by a CA", s.noun))
 		} else {
-			v = append(v, fmt.Sprintf("%s is signed by %s, expected a self-signed one", s.noun, s.leaf.Issuer))
+			v = append(v, fmt.Sprintf("%s is signed by %s, expected a self-signed one",
+				s.noun, s.leaf.Issuer))
 		}
 	}
 	return v
@@ -190,7 +197,8 @@ func orderViolation(certs []*x509.Certificate, want string) Violations {
 	if want == OrderLeafFirst {
 		j = i + 1
 	}
-	return Violations{fmt.Sprintf("chain is out of order, expected %s: certificate %d (%s) is not issued by certificate %d (%s)",
+	return Violations{fmt.Sprintf("chain is out of order, expected %s: "+
+		"certificate %d (%s) is not issued by certificate %d (%s)",
 		want, i+1, Label(certs[i]), j+1, Label(certs[j]))}
 }
 
@@ -201,9 +209,11 @@ func (e *Expect) checkValidity(s subject) Violations {
 	var v Violations
 	switch {
 	case s.now.After(s.leaf.NotAfter):
-		v = append(v, fmt.Sprintf("%s expired on %s", s.noun, s.leaf.NotAfter.Format(time.DateOnly)))
+		v = append(v, fmt.Sprintf("%s expired on %s",
+			s.noun, s.leaf.NotAfter.Format(time.DateOnly)))
 	case s.now.Before(s.leaf.NotBefore):
-		v = append(v, fmt.Sprintf("%s is not valid before %s", s.noun, s.leaf.NotBefore.Format(time.RFC3339)))
+		v = append(v, fmt.Sprintf("%s is not valid before %s",
+			s.noun, s.leaf.NotBefore.Format(time.RFC3339)))
 	case e.MinValid > 0 && s.leaf.NotAfter.Sub(s.now) < e.MinValid:
 		v = append(v, fmt.Sprintf("%s expires on %s, within %s", s.noun,
 			s.leaf.NotAfter.Format(time.DateOnly), e.MinValid))

@@ -87,7 +87,8 @@ func describe(b *Bundle) (*Result, subject, error) {
 		return nil, subject{}, errors.New("holds more than one CSR")
 	case len(b.CSRs) == 1:
 		leaf := DescribeCSR(b.CSRs[0])
-		res := &Result{Kind: "csr", Count: 1, Leaf: leaf, Certificates: []Cert{}, Order: OrderSingle}
+		res := &Result{Kind: "csr", Count: 1, Leaf: leaf, Certificates: []Cert{},
+			Order: OrderSingle}
 		return res, subject{noun: "CSR", leaf: leaf}, nil
 	case len(b.Certs) == 0:
 		return nil, subject{}, errors.New("holds no certificate or CSR")

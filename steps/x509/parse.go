@@ -45,7 +45,8 @@ func Read(rt *steps.Runtime, ref string) ([]byte, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if len(data) > maxInput {
-		return nil, fmt.Errorf("read %s: larger than %d bytes: not certificate material", path, maxInput)
+		return nil, fmt.Errorf("read %s: larger than %d bytes: not certificate material",
+			path, maxInput)
 	}
 	return data, nil
 }

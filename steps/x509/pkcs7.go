@@ -88,7 +88,7 @@ func MarshalPKCS7(certs ...*x509.Certificate) ([]byte, error) {
 	}
 	sd := certsOnly{Version: 1, DigestAlgorithms: []asn1.RawValue{}, SignerInfos: []asn1.RawValue{}}
 	sd.ContentInfo.ContentType = oidData
-	sd.Certificates = asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: raw}
+	sd.Certificates = tagged0(raw)
 	inner, err := asn1.Marshal(sd)
 	if err != nil {
 		return nil, fmt.Errorf("pkcs7: %w", err)
@@ -96,5 +96,10 @@ func MarshalPKCS7(certs ...*x509.Certificate) ([]byte, error) {
 	return asn1.Marshal(struct {
 		ContentType asn1.ObjectIdentifier
 		Content     asn1.RawValue
-	}{oidSignedData, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: inner}})
+	}{oidSignedData, tagged0(inner)})
+}
+
+// tagged0 wraps content in a constructed [0] tag.
+func tagged0(content []byte) asn1.RawValue {
+	return asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: content}
 }

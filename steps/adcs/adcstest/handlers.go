@@ -3,6 +3,7 @@ package adcstest
 import (
 	"encoding/base64"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"html"
 	"net/http"
@@ -33,7 +34,7 @@ func (s *Server) basic(w http.ResponseWriter, r *http.Request) bool {
 	s.log("basic " + user + verdict(ok))
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="ca.lab.example.com"`)
-		http.Error(w, "401 - Unauthorized: Access is denied due to invalid credentials.", http.StatusUnauthorized)
+		deny(w)
 	}
 	return ok
 }
@@ -50,7 +51,8 @@ func (s *Server) ntlm(w http.ResponseWriter, r *http.Request) bool {
 		s.challenges[r.RemoteAddr] = ch
 		s.mu.Unlock()
 		domain, _ := splitUser(s.cfg.Username)
-		w.Header().Set("WWW-Authenticate", "NTLM "+base64.StdEncoding.EncodeToString(challengeMessage(ch, domain)))
+		token := base64.StdEncoding.EncodeToString(challengeMessage(ch, domain))
+		w.Header().Set("WWW-Authenticate", "NTLM "+token)
 		w.WriteHeader(http.StatusUnauthorized)
 		return false
 	case ntlmAuthenticate:
@@ -61,8 +63,14 @@ func (s *Server) ntlm(w http.ResponseWriter, r *http.Request) bool {
 		s.log("none")
 	}
 	w.Header().Set("WWW-Authenticate", "NTLM")
-	http.Error(w, "401 - Unauthorized: Access is denied due to invalid credentials.", http.StatusUnauthorized)
+	deny(w)
 	return false
+}
+
+// deny answers 401 with IIS's wording.
+func deny(w http.ResponseWriter) {
+	http.Error(w, "401 - Unauthorized: Access is denied due to invalid credentials.",
+		http.StatusUnauthorized)
 }
 
 func (s *Server) checkNTLM(r *http.Request, msg []byte) bool {
@@ -103,7 +111,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "TargetStoreFlags=0 and SaveCert=yes expected", http.StatusBadRequest)
 		return
 	}
-	req, err := s.newRequest(r.PostForm.Get("CertRequest"), templateOf(r.PostForm.Get("CertAttrib")))
+	template := templateOf(r.PostForm.Get("CertAttrib"))
+	req, err := s.newRequest(r.PostForm.Get("CertRequest"), template)
 	if err != nil {
 		writePage(w, errorPage(err.Error()))
 		return
@@ -112,7 +121,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 }
 
 func templateOf(attrib string) string {
-	for _, line := range strings.FieldsFunc(attrib, func(r rune) bool { return r == '\n' || r == '\r' }) {
+	for _, line := range strings.Split(strings.ReplaceAll(attrib, "\r", "\n"), "\n") {
 		if name, ok := strings.CutPrefix(strings.TrimSpace(line), "CertificateTemplate:"); ok {
 			return strings.TrimSpace(name)
 		}
@@ -124,12 +133,13 @@ func (s *Server) newRequest(certReq, template string) (*Request, error) {
 	der := []byte(certReq)
 	if block, _ := pem.Decode(der); block != nil {
 		der = block.Bytes
-	} else if b, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(certReq), "")); err == nil {
+	} else if b, err := base64.StdEncoding.DecodeString(squeeze(certReq)); err == nil {
 		der = b
 	}
 	csr, err := x509inspect.CSR(der)
 	if err != nil {
-		return nil, fmt.Errorf("Error Parsing Request  ASN1 bad tag value met. 0x8009310b (ASN: 267 CRYPT_E_ASN1_BADTAG)")
+		return nil, errors.New("Error Parsing Request  ASN1 bad tag value met. " +
+			"0x8009310b (ASN: 267 CRYPT_E_ASN1_BADTAG)")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -138,8 +148,9 @@ func (s *Server) newRequest(certReq, template string) (*Request, error) {
 	t, known := s.cfg.Templates[template]
 	switch {
 	case template == "":
-		req.State, req.Message = "denied", "Denied by Policy Module  0x80094801, The request does not "+
-			"contain a certificate template extension or the CertificateTemplate request attribute."
+		req.State, req.Message = "denied", "Denied by Policy Module  0x80094801, "+
+			"The request does not contain a certificate template extension "+
+			"or the CertificateTemplate request attribute."
 	case !known:
 		req.State, req.Message = "denied", "Denied by Policy Module  0x80094800, The requested "+
 			"certificate template is not supported by this CA."
@@ -211,6 +222,8 @@ func (s *Server) lookup(w http.ResponseWriter, id string) (Request, bool) {
 func (s *Server) carc(w http.ResponseWriter, r *http.Request) {
 	writePage(w, fmt.Sprintf(carcPage, s.cfg.Renewals))
 }
+
+func squeeze(s string) string { return strings.Join(strings.Fields(s), "") }
 
 func writeCert(w http.ResponseWriter, pemText string) {
 	w.Header().Set("Content-Type", "application/pkix-cert")

@@ -103,7 +103,7 @@ func (s *Server) URL() string { return s.srv.URL + "/certsrv" }
 // TLSBundle returns the PEM of the certificate the HTTPS listener serves,
 // to trust as the CA bundle of the connection.
 func (s *Server) TLSBundle() string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.srv.Certificate().Raw}))
+	return pemCert(s.srv.Certificate())
 }
 
 // Chain returns the signing CA's certificates, root first.
@@ -213,7 +213,8 @@ func (s *Server) issue(r *Request) error {
 	return nil
 }
 
-func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) (*x509.Certificate, error) {
+func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey,
+	key crypto.Signer) (*x509.Certificate, error) {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
 	if err != nil {
 		return nil, err

@@ -64,7 +64,8 @@ func (ca *CA) Sub(t testing.TB, cn string) *CA {
 // Leaf issues a certificate for key with the given extended key usages;
 // the first name is the CN and every name is a SAN (IP addresses as IP
 // SANs).
-func (ca *CA) Leaf(t testing.TB, key crypto.Signer, eku []x509.ExtKeyUsage, names ...string) *x509.Certificate {
+func (ca *CA) Leaf(t testing.TB, key crypto.Signer, eku []x509.ExtKeyUsage,
+	names ...string) *x509.Certificate {
 	t.Helper()
 	tmpl := Template(names...)
 	tmpl.ExtKeyUsage = eku
@@ -104,7 +105,8 @@ func Template(names ...string) *x509.Certificate {
 
 // CSR returns a signed CSR for key; the first name is the CN, every name
 // a SAN, and eku, when given, is requested as an extension.
-func CSR(t testing.TB, key crypto.Signer, eku []x509.ExtKeyUsage, names ...string) *x509.CertificateRequest {
+func CSR(t testing.TB, key crypto.Signer, eku []x509.ExtKeyUsage,
+	names ...string) *x509.CertificateRequest {
 	t.Helper()
 	tmpl := &x509.CertificateRequest{}
 	if len(names) > 0 {
@@ -161,7 +163,8 @@ func caTemplate(cn string) *x509.Certificate {
 	}
 }
 
-func create(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
+func create(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey,
+	key crypto.Signer) *x509.Certificate {
 	t.Helper()
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, key)
 	if err != nil {
