@@ -26,12 +26,12 @@ import (
 // Input is the `with` block of adcs.submit.
 type Input struct {
 	URL        string        `yaml:"url" required:"true" doc:"the certsrv base URL, such as https://ca.lab.example.com/certsrv"`
-	CSR        string        `yaml:"csr" required:"true" doc:"the CSR: PEM text such as an earlier step's output, or a file path"`
-	Template   string        `yaml:"template" default:"WebServer" doc:"certificate template name (the internal name, without spaces)"`
-	Credential string        `yaml:"credential" required:"true" doc:"name of the site credential to log in with; DOMAIN\\user for NTLM"`
+	CSR        string        `yaml:"csr" required:"true" doc:"the CSR: PEM text (an earlier output) or a file path"`
+	Template   string        `yaml:"template" default:"WebServer" doc:"template name (the internal one, no spaces)"`
+	Credential string        `yaml:"credential" required:"true" doc:"site credential to log in with (DOMAIN\\user for NTLM)"`
 	Auth       string        `yaml:"auth" enum:"ntlm,basic" default:"ntlm" doc:"how to authenticate to the web server"`
-	CABundle   string        `yaml:"ca_bundle" doc:"CA certificates trusted for the HTTPS connection: a file path or PEM text; default the system roots"`
-	RequestID  int           `yaml:"request_id" doc:"collect this earlier request (after an administrator issued it) instead of submitting"`
+	CABundle   string        `yaml:"ca_bundle" doc:"CA certificates to trust for HTTPS: file or PEM; default system roots"`
+	RequestID  int           `yaml:"request_id" doc:"collect this earlier request instead of submitting"`
 	Timeout    time.Duration `yaml:"timeout" default:"60s" doc:"how long the whole exchange may take"`
 }
 
@@ -41,7 +41,7 @@ type Result struct {
 	Disposition     string    `json:"disposition" doc:"issued, pending or denied"`
 	Certificate     string    `json:"certificate" doc:"the issued certificate, PEM"`
 	CertificateFile string    `json:"certificate_file" doc:"artifact holding the certificate"`
-	Chain           string    `json:"chain" doc:"the CA certificates of the chain, root first, PEM: upload them as trust in this order"`
+	Chain           string    `json:"chain" doc:"the CA certificates, root first, PEM: the trust upload order"`
 	ChainCerts      []string  `json:"chain_certs" doc:"the CA certificates one by one, root first"`
 	ChainFile       string    `json:"chain_file" doc:"artifact holding chain"`
 	CACertificate   string    `json:"ca_certificate" doc:"the issuing CA's current certificate, PEM"`

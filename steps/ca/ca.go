@@ -29,12 +29,12 @@ import (
 
 // Input is the `with` block of ca.sign.
 type Input struct {
-	CSR          string `yaml:"csr" required:"true" doc:"the CSR: PEM text such as an earlier step's output, or a file path"`
-	Profile      string `yaml:"profile" enum:"server,server-client" default:"server" doc:"server gives Server Authentication; server-client adds Client Authentication"`
-	Dir          string `yaml:"dir" doc:"directory that holds the CA, created on first use; default local-ca in the run's artifacts"`
-	Name         string `yaml:"name" default:"Runbook Lab" doc:"name of a new CA: its root is called \"NAME Root CA\", its intermediate \"NAME Issuing CA\""`
-	Intermediate bool   `yaml:"intermediate" doc:"sign with an intermediate below the root, so the chain has two levels"`
-	Days         int    `yaml:"days" default:"365" doc:"validity of the certificate in days, never past the CA's own"`
+	CSR          string `yaml:"csr" required:"true" doc:"the CSR: PEM text (an earlier output) or a file path"`
+	Profile      string `yaml:"profile" enum:"server,server-client" default:"server" doc:"server: Server Authentication; server-client: also Client Authentication"`
+	Dir          string `yaml:"dir" doc:"directory of the CA, made on first use; default local-ca in the artifacts"`
+	Name         string `yaml:"name" default:"Runbook Lab" doc:"name of a new CA: \"NAME Root CA\" and \"NAME Issuing CA\""`
+	Intermediate bool   `yaml:"intermediate" doc:"sign with an intermediate, so the chain has two levels"`
+	Days         int    `yaml:"days" default:"365" doc:"validity in days, never past the CA's own"`
 	KeyType      string `yaml:"ca_key" enum:"rsa-2048,rsa-3072,rsa-4096,ec-p256,ec-p384" default:"rsa-2048" doc:"key of CA certificates it creates"`
 }
 
@@ -42,20 +42,20 @@ type Input struct {
 type Result struct {
 	Certificate     string    `json:"certificate" doc:"the signed certificate, PEM"`
 	CertificateFile string    `json:"certificate_file" doc:"artifact holding the certificate"`
-	Chain           string    `json:"chain" doc:"the CA certificates, root first, PEM: upload them as trust in this order"`
+	Chain           string    `json:"chain" doc:"the CA certificates, root first, PEM: the trust upload order"`
 	ChainCerts      []string  `json:"chain_certs" doc:"the CA certificates one by one, root first"`
 	ChainFile       string    `json:"chain_file" doc:"artifact holding chain"`
-	FullChainFile   string    `json:"fullchain_file" doc:"artifact holding the certificate then the CA certificates, leaf first"`
+	FullChainFile   string    `json:"fullchain_file" doc:"artifact with the certificate, then the CA certificates"`
 	Serial          string    `json:"serial" doc:"serial number of the certificate, hex"`
 	SHA256          string    `json:"sha256" doc:"SHA-256 fingerprint of the certificate"`
 	NotAfter        time.Time `json:"not_after" doc:"end of the certificate's validity"`
 	Profile         string    `json:"profile" doc:"the profile it was signed with"`
 	CADir           string    `json:"ca_dir" doc:"directory of the CA"`
 	RootFile        string    `json:"root_file" doc:"the root CA certificate file"`
-	RootSHA256      string    `json:"root_sha256" doc:"SHA-256 fingerprint of the root CA certificate"`
-	IssuingFile     string    `json:"issuing_file" doc:"the intermediate CA certificate file, empty without one"`
-	IssuingSHA256   string    `json:"issuing_sha256" doc:"SHA-256 fingerprint of the intermediate, empty without one"`
-	Reused          bool      `json:"reused" doc:"an earlier certificate for this CSR's key was handed back instead of signing again"`
+	RootSHA256      string    `json:"root_sha256" doc:"SHA-256 fingerprint of the root"`
+	IssuingFile     string    `json:"issuing_file" doc:"the intermediate's certificate file, if any"`
+	IssuingSHA256   string    `json:"issuing_sha256" doc:"SHA-256 fingerprint of the intermediate, if any"`
+	Reused          bool      `json:"reused" doc:"an earlier certificate for this key was returned"`
 }
 
 // Actions returns the ca family's actions.

@@ -38,25 +38,25 @@ type Input struct {
 	URL          string            `yaml:"url" required:"true" doc:"the URL to request"`
 	Headers      map[string]string `yaml:"headers" doc:"request headers"`
 	Body         string            `yaml:"body" doc:"request body as text"`
-	JSON         any               `yaml:"json" doc:"request body as JSON; sets Content-Type: application/json"`
+	JSON         any               `yaml:"json" doc:"request body as JSON (Content-Type: application/json)"`
 	Credential   string            `yaml:"credential" doc:"name of the site credential to authenticate with"`
-	Auth         string            `yaml:"auth" enum:"basic,bearer" default:"basic" doc:"basic sends user and password; bearer sends the credential's password as a token"`
-	CABundle     string            `yaml:"ca_bundle" doc:"CA certificates trusted for HTTPS: a file path or PEM text; default the system roots"`
+	Auth         string            `yaml:"auth" enum:"basic,bearer" default:"basic" doc:"basic: user and password; bearer: the password as a token"`
+	CABundle     string            `yaml:"ca_bundle" doc:"CA certificates to trust: file or PEM; default the system roots"`
 	Insecure     bool              `yaml:"insecure" doc:"do not verify the server's certificate (labs only)"`
 	ExpectStatus []int             `yaml:"expect_status" doc:"statuses that count as success; default any 2xx"`
 	Timeout      time.Duration     `yaml:"timeout" default:"30s" doc:"how long the request may take"`
 	MaxBody      int               `yaml:"max_body" default:"4194304" doc:"largest response body kept, in bytes"`
-	Mutates      *bool             `yaml:"mutates" doc:"whether the request changes the server; default false for GET, HEAD and OPTIONS, true otherwise"`
+	Mutates      *bool             `yaml:"mutates" doc:"whether the request changes the server; default by method"`
 }
 
 // Result is what http.request outputs.
 type Result struct {
 	Status     int               `json:"status" doc:"HTTP status code"`
 	StatusText string            `json:"status_text" doc:"status line text, such as 200 OK"`
-	Headers    map[string]string `json:"headers" doc:"response headers, canonical names, repeated values joined by \", \""`
+	Headers    map[string]string `json:"headers" doc:"response headers; repeated values joined by \", \""`
 	Body       string            `json:"body" doc:"response body as text"`
-	JSON       any               `json:"json" doc:"the body decoded as JSON when the response is JSON, else null"`
-	Truncated  bool              `json:"truncated" doc:"the body was longer than max_body and was cut"`
+	JSON       any               `json:"json" doc:"the body decoded, when it is JSON"`
+	Truncated  bool              `json:"truncated" doc:"the body was cut at max_body"`
 	ElapsedMS  int64             `json:"elapsed_ms" doc:"time the request took, in milliseconds"`
 }
 
