@@ -104,8 +104,8 @@ func (c *Cluster) apiIdentityUpload(n *node, w http.ResponseWriter, r *http.Requ
 
 func uploadDone(unit string, nodes []string) UploadResponse {
 	return UploadResponse{
-		Message: fmt.Sprintf("Certificate uploaded for %s. Restart the services related to %s on %s for it to become active.",
-			unit, unit, strings.Join(nodes, ", ")),
+		Message: fmt.Sprintf("Certificate uploaded for %s. Restart the services related to %s "+
+			"on %s for it to become active.", unit, unit, strings.Join(nodes, ", ")),
 		Nodes: nodes,
 	}
 }

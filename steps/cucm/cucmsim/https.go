@@ -140,30 +140,35 @@ func (c *Cluster) basicAuth(h http.Handler) http.Handler {
 }
 
 // audited records each request and applies the faults aimed at it: drop
-// closes the connection, fail answers the fault's status.
+// closes the connection, fail answers the fault's status. The entry is
+// recorded when the answer's header is written, before the client can
+// see it, so that the log keeps the order in which calls were answered.
 func (c *Cluster) audited(n *node, channel string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		call := r.Method + " " + r.URL.Path
 		entry := AuditEntry{Node: n.name, Channel: channel, Command: call}
 		if f := c.fire(n, event{"api", call}); f != nil {
-			c.applyFault(w, f, &entry)
-			c.record(entry)
+			c.applyFault(w, f, entry)
 			return
 		}
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &recorder{ResponseWriter: w, record: func(status int, detail string) {
+			entry.Status, entry.Result, entry.Detail = status, ResultOK, detail
+			if status >= 400 {
+				entry.Result = ResultFailed
+			}
+			c.record(entry)
+		}}
 		h.ServeHTTP(rec, r)
-		entry.Status, entry.Result, entry.Detail = rec.status, ResultOK, rec.detail
-		if rec.status >= 400 {
-			entry.Result = ResultFailed
-		}
-		c.record(entry)
+		rec.WriteHeader(http.StatusOK) // no-op once written
 	})
 }
 
-// applyFault answers a request the way a fired fault says.
-func (c *Cluster) applyFault(w http.ResponseWriter, f *Fault, e *AuditEntry) {
+// applyFault answers a request the way a fired fault says, and records
+// it.
+func (c *Cluster) applyFault(w http.ResponseWriter, f *Fault, e AuditEntry) {
 	if f.Action == FaultDrop {
 		e.Result, e.Detail = ResultDropped, "drop fault"
+		c.record(e)
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				abort(conn)
@@ -173,20 +178,33 @@ func (c *Cluster) applyFault(w http.ResponseWriter, f *Fault, e *AuditEntry) {
 		panic(http.ErrAbortHandler)
 	}
 	e.Result, e.Status, e.Detail = ResultFailed, f.Status, "fail fault"
+	c.record(e)
 	writeError(w, f.Status, "simulated failure")
 }
 
-// recorder keeps the status and error message a handler wrote.
+// recorder reports the status and error message of an answer once, when
+// its header is written.
 type recorder struct {
 	http.ResponseWriter
-	status int
-	detail string
+	record  func(status int, detail string)
+	detail  string
+	written bool
 }
 
-// WriteHeader records the status.
+// WriteHeader reports the answer, then writes the header.
 func (r *recorder) WriteHeader(status int) {
-	r.status = status
+	if r.written {
+		return
+	}
+	r.written = true
+	r.record(status, r.detail)
 	r.ResponseWriter.WriteHeader(status)
+}
+
+// Write writes the header first if the handler did not.
+func (r *recorder) Write(b []byte) (int, error) {
+	r.WriteHeader(http.StatusOK)
+	return r.ResponseWriter.Write(b)
 }
 
 // Hijack lets a fault close the connection.

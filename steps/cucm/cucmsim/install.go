@@ -83,7 +83,8 @@ func (c *Cluster) verify(store string, cert *x509.Certificate) ([]*x509.Certific
 	})
 	var unknown x509.UnknownAuthorityError
 	if errors.As(err, &unknown) {
-		return nil, fmt.Errorf("the issuer %q of %q is not in %s; upload the CA chain to %s first, root first",
+		return nil, fmt.Errorf("the issuer %q of %q is not in %s; "+
+			"upload the CA chain to %s first, root first",
 			cert.Issuer.String(), cert.Subject.String(), store, store)
 	}
 	if err != nil {
@@ -164,8 +165,8 @@ func (c *Cluster) matchKey(n *node, unit string, leaf *x509.Certificate) (*ident
 	} else if cur := n.installed[unit]; publicKeyEqual(cur.key.Public(), leaf.PublicKey) {
 		id.key, id.multi = cur.key, cur.multi
 	} else {
-		return nil, false, fmt.Errorf("the certificate does not match the key of the current CSR for %s on %s: generate a new CSR and have that one signed",
-			unit, n.name)
+		return nil, false, fmt.Errorf("the certificate does not match the key of the current CSR "+
+			"for %s on %s: generate a new CSR and have that one signed", unit, n.name)
 	}
 	if id.multi {
 		id.file = strings.SplitN(n.fqdn, ".", 2)[0] + "-ms.pem"

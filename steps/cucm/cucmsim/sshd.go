@@ -27,11 +27,11 @@ func (n *node) serveSSH(ln net.Listener) {
 
 // login is the outcome of one connection's authentication.
 type login struct {
-	user    string
-	tried   bool // authentication was attempted
-	checked bool // the login faults were consulted
-	ok      bool
-	refused bool // a refuse_login fault fired
+	user     string
+	tried    bool // authentication was attempted
+	checked  bool // the login faults were consulted
+	refused  bool // a refuse_login fault fired
+	recorded bool // a refusal was audited
 }
 
 // handleSSH runs one SSH connection: handshake, then session channels.
@@ -41,12 +41,13 @@ func (n *node) handleSSH(conn net.Conn) {
 	conn.SetDeadline(time.Now().Add(handshakeTimeout))
 	sc, chans, reqs, err := ssh.NewServerConn(conn, n.sshConfig(lg))
 	if err != nil {
-		n.auditLogin(lg)
+		if lg.tried && !lg.recorded {
+			n.auditLogin(lg, ResultDenied) // no method the server offers was tried
+		}
 		return
 	}
 	conn.SetDeadline(time.Time{})
 	defer sc.Close()
-	n.auditLogin(lg)
 	go ssh.DiscardRequests(reqs)
 	ctx, cancel := context.WithCancel(n.cl.ctx)
 	defer cancel()
@@ -82,6 +83,7 @@ func (n *node) sshConfig(lg *login) *ssh.ServerConfig {
 		lg.tried, lg.user = true, meta.User()
 	}
 	check := func(meta ssh.ConnMetadata, password []byte) (*ssh.Permissions, error) {
+		lg.user = meta.User()
 		return nil, n.authenticate(lg, meta.User(), password)
 	}
 	methods := c.cfg.SSH.Auth
@@ -104,46 +106,38 @@ func (n *node) sshConfig(lg *login) *ssh.ServerConfig {
 	return cfg
 }
 
-// authenticate checks one login attempt. The first attempt of a
-// connection may fire a refuse_login fault, which then fails every attempt
-// of that connection.
+// authenticate checks one login attempt and audits it, before the client
+// learns the outcome. The first attempt of a connection may fire a
+// refuse_login fault, which then fails every attempt of that connection
+// and is audited once.
 func (n *node) authenticate(lg *login, user string, password []byte) error {
 	if !lg.checked {
 		lg.checked = true
 		lg.refused = n.cl.fire(n, event{kind: "login"}) != nil
 	}
 	if lg.refused {
+		if !lg.recorded {
+			n.auditLogin(lg, ResultRefused)
+		}
 		return errors.New("login refused")
 	}
 	admin := n.cl.cfg.Admin
 	userOK := subtle.ConstantTimeCompare([]byte(user), []byte(admin.Username)) == 1
 	passOK := subtle.ConstantTimeCompare(password, []byte(admin.Password)) == 1
 	if !userOK || !passOK {
+		n.auditLogin(lg, ResultDenied)
 		return errors.New("wrong user name or password")
 	}
-	lg.ok = true
+	n.auditLogin(lg, ResultOK)
 	return nil
 }
 
-// auditLogin records the outcome of a connection's login, if it tried.
-func (n *node) auditLogin(lg *login) {
-	if !lg.tried {
-		return
-	}
+// auditLogin records a login attempt.
+func (n *node) auditLogin(lg *login, result string) {
+	lg.recorded = true
 	n.cl.record(AuditEntry{
-		Node: n.name, Channel: ChannelCLI, Command: "login " + lg.user,
-		Result: lg.result(),
+		Node: n.name, Channel: ChannelCLI, Command: "login " + lg.user, Result: result,
 	})
-}
-
-func (lg *login) result() string {
-	switch {
-	case lg.refused:
-		return ResultRefused
-	case lg.ok:
-		return ResultOK
-	}
-	return ResultDenied
 }
 
 // serverVersion is the SSH banner of the release's OpenSSH.

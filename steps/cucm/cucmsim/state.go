@@ -109,10 +109,12 @@ func (c *Cluster) phonesSee(n *node) {
 		return
 	case !p.trustTVS:
 		p.rejected = true
-		p.reason = fmt.Sprintf("the phones do not trust TVS and cannot verify the new CallManager certificate of %s", n.name)
+		p.reason = fmt.Sprintf("the phones do not trust TVS and cannot verify "+
+			"the new CallManager certificate of %s", n.name)
 	case c.cfg.SecurityMode == 1 && !c.ctl.has(cert):
 		p.rejected = true
-		p.reason = fmt.Sprintf("mixed mode: the CTL file was not updated with the new CallManager certificate of %s before the restart", n.name)
+		p.reason = fmt.Sprintf("mixed mode: the CTL file was not updated with "+
+			"the new CallManager certificate of %s before the restart", n.name)
 	default:
 		p.accepted[n.name] = cert
 	}
