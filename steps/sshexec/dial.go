@@ -50,6 +50,19 @@ func authMethods(cred steps.Credential) ([]ssh.AuthMethod, error) {
 	return methods, nil
 }
 
+// Legacy makes cfg also offer the key exchanges, ciphers, MACs and host
+// key types that old servers need (diffie-hellman-group14-sha1, CBC,
+// ssh-rsa), after the modern ones. Sites enable it per host family.
+func Legacy(cfg *ssh.ClientConfig) {
+	ok, old := ssh.SupportedAlgorithms(), ssh.InsecureAlgorithms()
+	cfg.KeyExchanges = append(ok.KeyExchanges, old.KeyExchanges...)
+	cfg.Ciphers = append(ok.Ciphers, old.Ciphers...)
+	cfg.MACs = append(ok.MACs, old.MACs...)
+	if cfg.HostKeyAlgorithms == nil {
+		cfg.HostKeyAlgorithms = append(ok.HostKeys, old.HostKeys...)
+	}
+}
+
 // dial connects and logs in, honouring ctx during the TCP connect and the
 // handshake (ssh itself takes no context).
 func dial(ctx context.Context, addr string, cfg *ssh.ClientConfig) (*ssh.Client, error) {

@@ -151,6 +151,9 @@ func resolve(rt *steps.Runtime, in *Input) (*target, error) {
 	}
 	cfg := &ssh.ClientConfig{User: cred.Username, Auth: auth, HostKeyCallback: hostKeys,
 		HostKeyAlgorithms: algos, Timeout: handshakeTimeout}
+	if set.LegacyAlgorithms {
+		Legacy(cfg)
+	}
 	return &target{addr: addr, user: cred.Username, cfg: cfg}, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -210,5 +211,22 @@ func TestCheck(t *testing.T) {
 		if err != nil || chk.State != tc.state || chk.Detail != tc.detail {
 			t.Errorf("%s: check = %v %q, %v; want %v %q", tc.with, chk.State, chk.Detail, err, tc.state, tc.detail)
 		}
+	}
+}
+
+func TestLegacyAlgorithms(t *testing.T) {
+	s := startSSHD(t)
+	rt := runtimeFor(s, s.knownHosts(t, s.hostKey), false)
+	rt.Site.SSH.LegacyAlgorithms = true
+	defer rt.Pool.Close()
+	res, err := run(context.Background(), rt, decodeInput(t, "{credential: key, command: 'echo ok'}"))
+	if err != nil || res.Stdout != "ok\n" {
+		t.Fatalf("with legacy algorithms offered: %+v, %v", res, err)
+	}
+	cfg := &ssh.ClientConfig{}
+	Legacy(cfg)
+	if !slices.Contains(cfg.KeyExchanges, "diffie-hellman-group14-sha1") ||
+		!slices.Contains(cfg.HostKeyAlgorithms, ssh.KeyAlgoRSA) {
+		t.Errorf("legacy offers %v / %v", cfg.KeyExchanges, cfg.HostKeyAlgorithms)
 	}
 }

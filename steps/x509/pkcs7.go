@@ -18,6 +18,9 @@ type contentInfo struct {
 	Content     asn1.RawValue `asn1:"explicit,optional,tag:0"`
 }
 
+// TODO(pkcs7-ber): BER with indefinite lengths, which some Windows tools
+// write, is refused; AD CS's certnew.p7b and OpenSSL's output are DER.
+
 // ParsePKCS7 returns the certificates of a DER PKCS#7 SignedData
 // structure, such as the certnew.p7b chain AD CS serves, in the order they
 // are stored. Signatures and CRLs are ignored: a "certs-only" bundle has
