@@ -35,7 +35,9 @@ type Cluster struct {
 
 	ctx       context.Context // done when the cluster closes
 	stop      context.CancelFunc
-	wg        sync.WaitGroup // listeners, connections, service operations
+	life      sync.Mutex     // guards closing and additions to wg
+	closing   bool           // Close has begun: start no more work
+	wg        sync.WaitGroup // listeners, connections, calls, service operations
 	closeOnce sync.Once
 	closeErr  error
 	audit     auditLog
@@ -179,11 +181,13 @@ func (c *Cluster) listen() error {
 		n.down = down
 		c.mu.Unlock()
 		for _, e := range n.endpoints {
-			op := e.listen
+			var err error
 			if down {
-				op = func(*sync.WaitGroup) error { return e.reserve() }
+				err = e.reserve()
+			} else {
+				err = e.listen(c.spawn)
 			}
-			if err := op(&c.wg); err != nil {
+			if err != nil {
 				return fmt.Errorf("node %s: %w", n.name, err)
 			}
 		}
@@ -212,6 +216,9 @@ func (c *Cluster) Close() error {
 }
 
 func (c *Cluster) shutdown() {
+	c.life.Lock()
+	c.closing = true
+	c.life.Unlock()
 	for _, n := range c.nodes {
 		for _, e := range n.endpoints {
 			e.close()
@@ -240,11 +247,36 @@ func (c *Cluster) SetDown(name string, down bool) error {
 			e.close()
 			continue
 		}
-		if err := e.listen(&c.wg); err != nil {
+		if err := e.listen(c.spawn); err != nil {
 			return fmt.Errorf("bring node %s up: %w", name, err)
 		}
 	}
 	return nil
+}
+
+// spawn runs f on a goroutine that Close waits for. Once Close has begun
+// it runs nothing and returns false.
+func (c *Cluster) spawn(f func()) bool {
+	if !c.hold() {
+		return false
+	}
+	go func() {
+		defer c.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// hold counts a piece of work Close must wait for; the caller calls
+// c.wg.Done when it ends. It returns false once Close has begun.
+func (c *Cluster) hold() bool {
+	c.life.Lock()
+	defer c.life.Unlock()
+	if c.closing {
+		return false
+	}
+	c.wg.Add(1)
+	return true
 }
 
 // node finds a node by name.

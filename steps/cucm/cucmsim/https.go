@@ -145,6 +145,10 @@ func (c *Cluster) basicAuth(h http.Handler) http.Handler {
 // see it, so that the log keeps the order in which calls were answered.
 func (c *Cluster) audited(n *node, channel string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !c.hold() {
+			panic(http.ErrAbortHandler) // closing: drop the connection
+		}
+		defer c.wg.Done()
 		call := r.Method + " " + r.URL.Path
 		entry := AuditEntry{Node: n.name, Channel: channel, Command: call}
 		if f := c.fire(n, event{"api", call}); f != nil {

@@ -29,8 +29,9 @@ func (e *endpoint) addr() string {
 	return net.JoinHostPort(e.host, strconv.Itoa(e.port))
 }
 
-// listen opens the port and serves it on a goroutine counted by wg.
-func (e *endpoint) listen(wg *sync.WaitGroup) error {
+// listen opens the port and serves it on a goroutine started by spawn,
+// which refuses once the cluster closes.
+func (e *endpoint) listen(spawn func(func()) bool) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.ln != nil {
@@ -42,13 +43,17 @@ func (e *endpoint) listen(wg *sync.WaitGroup) error {
 	}
 	e.port = ln.Addr().(*net.TCPAddr).Port
 	gl := &gatedListener{Listener: ln, e: e}
+	if !spawn(func() { e.serve(gl) }) {
+		ln.Close()
+		return fmt.Errorf("listen %s on %s: the cluster is closed", e.name, e.addr())
+	}
 	e.ln = gl
-	wg.Go(func() { e.serve(gl) })
 	return nil
 }
 
-// reserve picks the port without serving it: the node is down from the
-// start. Another process may take the port meanwhile; listen then fails.
+// reserve picks a free port for a port 0 without serving it, for a node
+// that is down from the start. Another process may take the port
+// meanwhile; listen then fails.
 func (e *endpoint) reserve() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()

@@ -41,12 +41,15 @@ func (c *Cluster) serviceOp(n *node, name, op string, fail bool) (string, <-chan
 		return name, nil, err
 	}
 	ch := make(chan string, 4)
-	c.wg.Go(func() {
+	ok := c.spawn(func() {
 		defer close(ch)
 		n.svcOps.Lock()
 		defer n.svcOps.Unlock()
 		c.runServiceOp(n, s, op, fail, ch)
 	})
+	if !ok {
+		close(ch)
+	}
 	return s.name, ch, nil
 }
 

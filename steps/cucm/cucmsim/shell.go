@@ -49,7 +49,7 @@ func (n *node) handleChannel(ctx context.Context, conn net.Conn, ch ssh.Channel,
 			ok = pty && !shell
 			if ok {
 				shell = true
-				n.cl.wg.Go(func() { n.runCLI(ctx, conn, ch, t) })
+				ok = n.cl.spawn(func() { n.runCLI(ctx, conn, ch, t) })
 			}
 		}
 		if req.WantReply {

@@ -21,7 +21,9 @@ func (n *node) serveSSH(ln net.Listener) {
 		if err != nil {
 			return
 		}
-		n.cl.wg.Go(func() { n.handleSSH(conn) })
+		if !n.cl.spawn(func() { n.handleSSH(conn) }) {
+			conn.Close()
+		}
 	}
 }
 
@@ -64,7 +66,9 @@ func (n *node) handleSSH(conn net.Conn) {
 		if err != nil {
 			continue
 		}
-		n.cl.wg.Go(func() { n.handleChannel(ctx, conn, ch, creqs) })
+		if !n.cl.spawn(func() { n.handleChannel(ctx, conn, ch, creqs) }) {
+			ch.Close()
+		}
 	}
 }
 
