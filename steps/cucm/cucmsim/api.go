@@ -79,11 +79,11 @@ type IdentityUpload struct {
 	Certificates []string `json:"certificates"`
 }
 
-// UploadResponse answers an identity upload: the FQDNs of the nodes the
-// certificate was installed on.
+// UploadResponse answers an upload. Nodes lists the FQDNs of the nodes an
+// identity certificate was installed on (trust stores are cluster-wide).
 type UploadResponse struct {
 	Message string   `json:"message"`
-	Nodes   []string `json:"nodes"`
+	Nodes   []string `json:"nodes,omitempty"`
 }
 
 func (c *Cluster) apiIdentityUpload(n *node, w http.ResponseWriter, r *http.Request) {

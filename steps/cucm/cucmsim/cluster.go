@@ -19,8 +19,10 @@ type Options struct {
 	// Audit, when set, receives one JSON line per command, API call and
 	// /sim/ call received; see AuditEntry.
 	Audit io.Writer
-	// Now is the clock for dates the nodes print and certificates they
-	// make; nil means time.Now. Tests fix it to compare exact text.
+	// Now is the nodes' clock: the dates they print, the validity of the
+	// certificates they make and the time chains are verified at; nil
+	// means time.Now. Tests fix it to compare exact text (certificates
+	// then need to be valid at that time).
 	Now func() time.Time
 }
 

@@ -1,6 +1,7 @@
 package cucmsim
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -60,6 +61,26 @@ func (c *Cluster) guiCSR(n *node, w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
+	out, err := c.generateGUICSR(n, req)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// GenerateCSR does what POST /sim/gui/csr on a node does, without HTTP:
+// it is not audited and works while Tomcat is down. Tests use it to play
+// the operator.
+func (c *Cluster) GenerateCSR(node string, req GUICSRRequest) (GUICSRResponse, error) {
+	n := c.node(node)
+	if n == nil {
+		return GUICSRResponse{}, fmt.Errorf("generate CSR on %s: no such node", node)
+	}
+	return c.generateGUICSR(n, req)
+}
+
+func (c *Cluster) generateGUICSR(n *node, req GUICSRRequest) (GUICSRResponse, error) {
 	withOU := !c.rel.asksOU()
 	if req.IncludeOU != nil {
 		withOU = *req.IncludeOU
@@ -70,10 +91,9 @@ func (c *Cluster) guiCSR(n *node, w http.ResponseWriter, r *http.Request) {
 		altNames: req.AltNames, includeOU: withOU,
 	})
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return GUICSRResponse{}, err
 	}
-	writeJSON(w, http.StatusOK, csrResponse(p))
+	return csrResponse(p), nil
 }
 
 func csrResponse(p *pendingCSR) GUICSRResponse {
@@ -112,28 +132,44 @@ func (c *Cluster) guiUpload(n *node, w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	certs, err := parseCerts([]byte(req.Certificate))
+	out, err := c.upload(n, req)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// Upload does what POST /sim/gui/upload on a node does, without HTTP: it
+// is not audited and works while Tomcat is down. Tests use it to play the
+// operator.
+func (c *Cluster) Upload(node string, req GUIUpload) (UploadResponse, error) {
+	n := c.node(node)
+	if n == nil {
+		return UploadResponse{}, fmt.Errorf("upload on %s: no such node", node)
+	}
+	return c.upload(n, req)
+}
+
+// upload imports an identity certificate, or a trust certificate when the
+// unit names a trust store.
+func (c *Cluster) upload(n *node, req GUIUpload) (UploadResponse, error) {
+	certs, err := parseCerts([]byte(req.Certificate))
+	if err != nil {
+		return UploadResponse{}, err
 	}
 	if strings.HasSuffix(strings.ToLower(req.Unit), "-trust") {
 		store, err := c.importTrust(n, req.Unit, certs, req.Description)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, err.Error())
-			return
+			return UploadResponse{}, err
 		}
-		writeJSON(w, http.StatusOK, UploadResponse{
-			Message: "Certificate uploaded to " + store, Nodes: []string{n.fqdn},
-		})
-		return
+		return UploadResponse{Message: "Certificate uploaded to " + store}, nil
 	}
 	nodes, err := c.importIdentity(n, req.Unit, certs)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
+		return UploadResponse{}, err
 	}
-	writeJSON(w, http.StatusOK, uploadDone(req.Unit, nodes))
+	return uploadDone(req.Unit, nodes), nil
 }
 
 // GUISSO is the body of POST /sim/gui/sso: enabling SAML SSO as the

@@ -258,3 +258,28 @@ func TestAPIReads(t *testing.T) {
 		resp.Body.Close()
 	}
 }
+
+func TestOperatorHelpers(t *testing.T) {
+	c := start(t, TestConfig(""))
+	ca := newTestCA(t)
+	for _, cert := range []*x509.Certificate{ca.root, ca.inter} {
+		if _, err := c.Upload("imp-pub", GUIUpload{Unit: "cup-xmpp-trust", Certificate: pemOf(cert)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csr, err := c.GenerateCSR("imp-pub", GUICSRRequest{Unit: "cup-xmpp", Distribution: "multi-server", KeySize: 1024})
+	if err != nil {
+		t.Fatal(err)
+	}
+	up, err := c.Upload("imp-pub", GUIUpload{Unit: "cup-xmpp", Certificate: pemOf(ca.sign(t, csr.CSR))})
+	if err != nil || !slices.Equal(up.Nodes, []string{"imp-pub.lab.example.com"}) {
+		t.Errorf("upload: %v %v", up.Nodes, err)
+	}
+	if _, err := c.GenerateCSR("nowhere", GUICSRRequest{Unit: "tomcat"}); err == nil ||
+		err.Error() != "generate CSR on nowhere: no such node" {
+		t.Errorf("unknown node: %v", err)
+	}
+	if len(c.Audit()) != 0 {
+		t.Errorf("the helpers were audited: %v", c.Audit())
+	}
+}
