@@ -105,10 +105,6 @@ func (c *checker) fact(d *decode.Decoder, f *Fact) *cFact {
 	if a == nil {
 		return cf
 	}
-	if a.Mutates() {
-		d.ErrorAt(f.At.Of("action", f.Pos), "action %s changes the system; facts must be read-only", f.Action)
-		return cf
-	}
 	cf.action = a
 	if f.Target != nil && f.Targets != nil {
 		d.ErrorAt(f.Pos, "give target or targets, not both")
@@ -120,6 +116,11 @@ func (c *checker) fact(d *decode.Decoder, f *Fact) *cFact {
 	}
 	cf.targets = c.targets(d, f.Targets, scope)
 	cf.with = c.inputs(d, &f.With, f.Pos, a, scope)
+	if cf.with.mutates() {
+		d.ErrorAt(f.At.Of("action", f.Pos), "action %s changes the system; facts must be read-only%s",
+			f.Action, readOnlyHint(a))
+		cf.action = nil
+	}
 	return cf
 }
 
@@ -194,4 +195,12 @@ func containsNewline(s string) bool {
 		}
 	}
 	return false
+}
+
+// readOnlyHint says how to make an input-dependent action read-only.
+func readOnlyHint(a steps.Action) string {
+	if _, ok := a.(steps.InputMutates); ok {
+		return " (with this input; a read-only input such as mutates: false or method: GET makes it one)"
+	}
+	return ""
 }

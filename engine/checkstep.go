@@ -139,15 +139,13 @@ func (c *checker) targets(d *decode.Decoder, t *Targets, scope *eval.Scope) *cTa
 func (c *checker) targetName(d *decode.Decoder, n Name) {
 	roles := c.eff.Runbook.Inventory.Roles.Names()
 	var nodes []string
-	if c.eff.Site != nil {
-		for _, sn := range c.eff.Site.Inventory.Nodes {
-			nodes = append(nodes, sn.Name)
-		}
+	for _, node := range c.eff.Nodes {
+		nodes = append(nodes, node.Name)
 	}
 	if slices.Contains(roles, n.Value) || slices.Contains(nodes, n.Value) {
 		return
 	}
-	if len(roles) == 0 && c.eff.Site == nil {
+	if len(roles) == 0 && len(nodes) == 0 {
 		return // nothing declared to check against
 	}
 	d.ErrorAt(n.Pos, "%q is neither a role the runbook declares nor a node of the site%s",
@@ -191,18 +189,20 @@ func (c *checker) waitStep(d *decode.Decoder, cs *cStep, scope *eval.Scope) {
 	d.Field("with").Decode(withNode(&cs.Step.With, cs.Pos), in)
 	cw := &cWait{in: in}
 	cs.wait = cw
+	cs.with = &inputs{node: &cs.Step.With, action: cs.action}
 	_, actNode := mapValue(&cs.Step.With, "action")
 	a := c.action(d, in.Action, d.Pos(actNode))
 	if a == nil || in.Action == actionWait || in.Action == actionAssert {
 		return
 	}
-	if a.Mutates() {
-		d.ErrorAt(d.Pos(actNode), "wait polls %s, which changes the system; only read-only actions can be polled", in.Action)
-		return
-	}
 	cw.action = a
 	cs.result = eval.ExprType(a.ResultType())
 	cw.with = c.inputs(d, &in.With, cs.Pos, a, scope)
+	if cw.with.mutates() {
+		d.ErrorAt(d.Pos(actNode), "wait polls %s, which changes the system; only read-only actions can be polled%s",
+			in.Action, readOnlyHint(a))
+		cw.action = nil
+	}
 	res := *scope
 	res.Result, res.Action = cs.result, in.Action
 	cw.until = c.compile(d, in.Until, &res, eval.Bool)

@@ -107,6 +107,18 @@ type inputs struct {
 	node      *yaml.Node
 	templates map[*yaml.Node]*eval.Template
 	action    steps.Action
+	// static is the input decoded at load, with templated fields left
+	// zero: enough to tell whether the input makes the action mutate.
+	static any
+}
+
+// mutates reports whether the action, with this input, changes the
+// system, as far as the load can tell.
+func (in *inputs) mutates() bool {
+	if in == nil {
+		return true
+	}
+	return steps.MutatesWith(in.action, in.static)
 }
 
 // programs returns every compiled expression of the step.

@@ -90,6 +90,9 @@ func (s *session) factOn(ctx context.Context, f *cFact, node *steps.Node) (any, 
 	if err != nil {
 		return nil, fmt.Errorf("with: %w", err)
 	}
+	if steps.MutatesWith(f.action, input) {
+		return nil, fmt.Errorf("with this input %s changes the system; facts must be read-only", f.Action)
+	}
 	timeout := f.Timeout
 	if timeout <= 0 {
 		timeout = defaultFactTimeout

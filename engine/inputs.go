@@ -41,7 +41,8 @@ func (c *checker) inputs(d *decode.Decoder, n *yaml.Node, at decode.Pos, a steps
 			d.Errorf(tn, "%s", msg)
 		}
 	}
-	wd.Decode(withNode(n, at), a.NewInput())
+	in.static = a.NewInput()
+	wd.Decode(withNode(n, at), in.static)
 	return in
 }
 

@@ -92,6 +92,9 @@ func assertMessage(cs *cStep) string {
 // out.
 func (s *session) wait(ctx context.Context, cs *cStep, rt *steps.Runtime, node *steps.Node, input any) (any, error) {
 	w := cs.wait
+	if steps.MutatesWith(w.action, input) {
+		return nil, fmt.Errorf("with this input %s changes the system; wait polls only read-only actions", w.in.Action)
+	}
 	deadline := time.Now().Add(w.in.Timeout)
 	interval := max(w.in.Interval, 10*time.Millisecond)
 	for poll := 1; ; poll++ {

@@ -32,6 +32,9 @@ type LoadOptions struct {
 	// RequireParams reports required params without a value (a run needs
 	// them, validate does not).
 	RequireParams bool
+	// Inventory stands in for a site's nodes when there is no site, as
+	// when a run's pinned runbook is loaded again.
+	Inventory []steps.Node
 }
 
 // Load reads, merges, validates and compiles. Every problem found in any of
@@ -85,7 +88,7 @@ func (l *Loader) build(file string, data []byte, site *Site, siteDoc *yaml.Node,
 	rb := &Runbook{File: file}
 	d.Decode(tree, rb)
 
-	eff := &Effective{Runbook: rb, Site: site, Tree: tree}
+	eff := &Effective{Runbook: rb, Site: site, Tree: tree, Nodes: opts.Inventory}
 	if site != nil {
 		sd := d.ForFile(site.File)
 		eff.Nodes = siteNodes(sd, rb, site)

@@ -162,7 +162,7 @@ func (s *session) planCaveats() []string {
 func (s *session) planStep(ctx context.Context, cs *cStep, factsOK, offline bool) PlanStep {
 	ps := PlanStep{ID: cs.ID, Title: cs.Title, Action: cs.Action, Finally: cs.finally}
 	if cs.action != nil {
-		ps.Mutates = cs.action.Mutates()
+		ps.Mutates = cs.with.mutates()
 	}
 	if cs.Skip {
 		ps.Decision, ps.Reason = PlanSkip, "skipped by the site: "+cs.Reason
@@ -245,7 +245,7 @@ func (s *session) planTarget(ctx context.Context, cs *cStep, node *steps.Node, f
 	if offline {
 		return pt
 	}
-	if ch, ok := cs.action.(steps.Checker); ok && cs.action.Mutates() {
+	if ch, ok := cs.action.(steps.Checker); ok && cs.with.mutates() {
 		pt.Reason = s.planCheck(ctx, cs, ch, node)
 		if strings.HasPrefix(pt.Reason, "already done") {
 			pt.Decision = PlanDone

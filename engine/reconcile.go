@@ -50,6 +50,9 @@ func (s *session) reconcile(ctx context.Context, cs *cStep, name string) string 
 func (s *session) checkEffect(ctx context.Context, cs *cStep, node *steps.Node, attempt int, began time.Time,
 	started *journal.Record) (steps.CheckState, string, any) {
 	what := fmt.Sprintf("%s was in flight when the engine stopped", cs.Action)
+	if in, err := s.renderInput(cs, node); err == nil && !steps.MutatesWith(cs.action, in) {
+		return steps.NotDone, what + "; it changes nothing, so it runs again", nil
+	}
 	if ch, ok := cs.action.(steps.Checker); ok {
 		input, err := s.renderInput(cs, node)
 		if err != nil {

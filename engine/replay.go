@@ -14,6 +14,7 @@ const (
 	recResumed     = "resumed"
 	recFact        = "fact"
 	recCaveat      = "caveat"
+	recTargets     = "targets"
 	recSkipped     = "skipped"
 	recBlocked     = "blocked"
 	recStarted     = "started"
@@ -123,6 +124,11 @@ func (st *runState) apply(r *journal.Record) {
 
 func (st *runState) applyStep(sr *stepRun, r *journal.Record) {
 	switch r.Type {
+	case recTargets:
+		sr.state = ""
+		for _, node := range r.Nodes {
+			sr.target(node)
+		}
 	case recSkipped:
 		if r.Node == "" && r.Attempt == 0 && len(sr.targets) == 0 {
 			sr.state, sr.reason = StateSkipped, r.Reason

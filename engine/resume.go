@@ -107,7 +107,7 @@ func Resume(ctx context.Context, opts Options, ro ResumeOptions) (*Outcome, erro
 // pinned params and inventory; the site file is read again only for its
 // credentials and secret params.
 func loadPinned(opts Options, dir *RunDir, meta *RunMeta, flags []string) (*Effective, error) {
-	eff, err := opts.Loader.Load(LoadOptions{Runbook: dir.File(fileRunbook)})
+	eff, err := opts.Loader.Load(LoadOptions{Runbook: dir.File(fileRunbook), Inventory: meta.Inventory})
 	if err != nil {
 		return nil, fmt.Errorf("pinned runbook of run %s: %w", meta.RunID, err)
 	}

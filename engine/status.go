@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"errors"
+	"io/fs"
+
 	"github.com/ucops/runbook/engine/journal"
 )
 
@@ -21,11 +24,14 @@ func replayRun(l *Loader, dir *RunDir) (*State, []journal.Record, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	eff, err := l.Load(LoadOptions{Runbook: dir.File(fileRunbook)})
+	eff, err := l.Load(LoadOptions{Runbook: dir.File(fileRunbook), Inventory: meta.Inventory})
 	if err != nil {
 		return nil, nil, err
 	}
 	recs, err := journal.ReadFile(dir.File(fileJournal))
+	if errors.Is(err, fs.ErrNotExist) {
+		recs, err = nil, nil // stopped before its journal was made
+	}
 	if err != nil {
 		return nil, nil, err
 	}

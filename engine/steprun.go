@@ -43,7 +43,31 @@ func (s *session) runStep(ctx context.Context, cs *cStep) string {
 	if state := s.confirmStep(ctx, cs, nodes); state != "" {
 		return state
 	}
+	if err := s.recordTargets(cs, nodes); err != nil {
+		return s.stepFailed(cs, err)
+	}
 	return s.fanOut(ctx, cs, nodes)
+}
+
+// recordTargets journals a step's targets before any runs, so that a step
+// stopped half way is not mistaken for done by its finished targets alone.
+func (s *session) recordTargets(cs *cStep, nodes []*steps.Node) error {
+	names := make([]string, len(nodes))
+	for i, n := range nodes {
+		names[i] = nodeName(n)
+	}
+	s.mu.Lock()
+	sr := s.st.steps[cs.ID]
+	known := len(sr.tOrder) == len(names)
+	for _, n := range names {
+		_, ok := sr.targets[n]
+		known = known && ok
+	}
+	s.mu.Unlock()
+	if known {
+		return nil
+	}
+	return s.record(&journal.Record{Type: recTargets, Step: cs.ID, Nodes: names})
 }
 
 // recordStep records a step-level event, reporting a journal failure as
@@ -121,7 +145,7 @@ func (e *Effective) selectNodes(t *cTargets, env func(*steps.Node) *eval.Env) ([
 
 // confirmStep asks before a mutating step marked confirm: "" to go on.
 func (s *session) confirmStep(ctx context.Context, cs *cStep, nodes []*steps.Node) string {
-	if !cs.Confirm || !cs.action.Mutates() || s.opts.Yes {
+	if !cs.Confirm || !cs.with.mutates() || s.opts.Yes {
 		return ""
 	}
 	names := make([]string, 0, len(nodes))

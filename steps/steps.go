@@ -23,7 +23,8 @@ import (
 // Run receives a pointer to a value of the type NewInput returns, already
 // decoded from the step's `with` block and with every `${ expr }` rendered.
 // It returns a pointer to a value of ResultType (a struct; its fields, named
-// by their yaml tags, are the action's outputs) or an error.
+// by their json tags, are what expressions read as result.<name>) or an
+// error.
 type Action interface {
 	// Name is the name runbooks use, such as "cucm.service.restart".
 	Name() string
@@ -38,6 +39,23 @@ type Action interface {
 	ResultType() reflect.Type
 	// Run performs the action.
 	Run(ctx context.Context, rt *Runtime, in any) (any, error)
+}
+
+// InputMutates is implemented by actions whose effect depends on their
+// input: an http.request GET reads, a POST writes; an exec marked
+// `mutates: false` only reads. Mutates then gives the safe answer for any
+// input, MutatesFor the answer for one.
+type InputMutates interface {
+	MutatesFor(in any) bool
+}
+
+// MutatesWith reports whether running a with input in changes the system.
+// A nil input gives the action's answer for any input.
+func MutatesWith(a Action, in any) bool {
+	if m, ok := a.(InputMutates); ok && in != nil {
+		return m.MutatesFor(in)
+	}
+	return a.Mutates()
 }
 
 // Checker is implemented by actions that can tell, without changing

@@ -40,6 +40,8 @@ type Record struct {
 	Error   string            `json:"error,omitempty"`
 	Message string            `json:"message,omitempty"`
 	Inputs  map[string]string `json:"inputs,omitempty"`
+	// Nodes lists a fan-out step's targets, in order.
+	Nodes []string `json:"nodes,omitempty"`
 
 	Result   json.RawMessage `json:"result,omitempty"`
 	Outputs  json.RawMessage `json:"outputs,omitempty"`
