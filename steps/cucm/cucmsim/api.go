@@ -92,14 +92,15 @@ func (c *Cluster) apiIdentityUpload(n *node, w http.ResponseWriter, r *http.Requ
 		return
 	}
 	certs, err := parseCerts([]byte(strings.Join(req.Certificates, "\n")))
+	var nodes []string
 	if err == nil {
-		var nodes []string
-		if nodes, err = c.importIdentity(n, req.Service, certs); err == nil {
-			writeJSON(w, http.StatusOK, uploadDone(req.Service, nodes))
-			return
-		}
+		nodes, err = c.importIdentity(n, req.Service, certs)
 	}
-	writeError(w, http.StatusBadRequest, err.Error())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, uploadDone(req.Service, nodes))
 }
 
 func uploadDone(unit string, nodes []string) UploadResponse {

@@ -68,22 +68,13 @@ func makeCert(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey
 // intermediate, copying its subject and SANs.
 func (ca *testCA) sign(t testing.TB, csrPEM string) *x509.Certificate {
 	t.Helper()
-	block, _ := pem.Decode([]byte(csrPEM))
-	if block == nil {
-		t.Fatalf("no PEM in %q", csrPEM)
-	}
-	csr, err := x509.ParseCertificateRequest(block.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
+	csr := parseCSR(t, csrPEM)
 	return makeCert(t, &x509.Certificate{
 		Subject: csr.Subject, DNSNames: csr.DNSNames,
 		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 	}, ca.inter, csr.PublicKey, ca.interKey)
 }
-
-func pemOf(c *x509.Certificate) string { return pemCert(c) }
 
 // parseCSR decodes a PEM CSR.
 func parseCSR(t testing.TB, csrPEM string) *x509.CertificateRequest {

@@ -32,22 +32,23 @@ func (s *session) showCertList(c call) outcome {
 	return done()
 }
 
-// unitArg resolves a unit name as typed, printing the CLI's refusal when
-// the node has no such unit.
-func (s *session) unitArg(name string) (string, bool) {
+// unitArg resolves a unit name as typed. When the node has no such unit
+// it prints the CLI's refusal and returns the outcome to end with.
+func (s *session) unitArg(name string) (string, outcome, bool) {
 	unit, ok := canonicalUnit(ownUnits(s.n.cucm), name)
 	if !ok {
 		s.printf("Invalid unit name: %s", name)
 		s.println("Valid units: " + strings.Join(ownUnits(s.n.cucm), ", "))
+		return "", failure(fmt.Errorf("no unit %s", name)), false
 	}
-	return unit, ok
+	return unit, done(), true
 }
 
 // showCertOwn is "show cert own UNIT": the installed certificate.
 func (s *session) showCertOwn(c call) outcome {
-	unit, ok := s.unitArg(c.args[0])
+	unit, res, ok := s.unitArg(c.args[0])
 	if !ok {
-		return failure(fmt.Errorf("no unit %s", c.args[0]))
+		return res
 	}
 	s.cl.mu.Lock()
 	id := s.n.installed[unit]
@@ -58,9 +59,9 @@ func (s *session) showCertOwn(c call) outcome {
 
 // showCSROwn is "show csr own UNIT": the pending CSR in PEM.
 func (s *session) showCSROwn(c call) outcome {
-	unit, ok := s.unitArg(c.args[0])
+	unit, res, ok := s.unitArg(c.args[0])
 	if !ok {
-		return failure(fmt.Errorf("no unit %s", c.args[0]))
+		return res
 	}
 	s.cl.mu.Lock()
 	p := s.n.pending[unit]
@@ -75,9 +76,9 @@ func (s *session) showCSROwn(c call) outcome {
 
 // setCSRGen is "set csr gen UNIT": a CSR for this node, RSA 2048, SHA256.
 func (s *session) setCSRGen(c call) outcome {
-	unit, ok := s.unitArg(c.args[0])
+	unit, res, ok := s.unitArg(c.args[0])
 	if !ok {
-		return failure(fmt.Errorf("no unit %s", c.args[0]))
+		return res
 	}
 	s.cl.mu.Lock()
 	exists := s.n.pending[unit] != nil
@@ -134,9 +135,10 @@ func (s *session) setCertImport(c call) outcome {
 		}
 		unit = strings.TrimSuffix(store, "-trust")
 	case "own":
+		var res outcome
 		var ok bool
-		if unit, ok = s.unitArg(name); !ok {
-			return failure(fmt.Errorf("no unit %s", name))
+		if unit, res, ok = s.unitArg(name); !ok {
+			return res
 		}
 	default:
 		s.println("Invalid command")
@@ -201,9 +203,9 @@ func (s *session) readPaste() (string, error) {
 // setCertRegen is "set cert regen UNIT": a new self-signed certificate,
 // active after the unit's service restarts.
 func (s *session) setCertRegen(c call) outcome {
-	unit, ok := s.unitArg(c.args[0])
+	unit, res, ok := s.unitArg(c.args[0])
 	if !ok {
-		return failure(fmt.Errorf("no unit %s", c.args[0]))
+		return res
 	}
 	s.println("", "WARNING: This operation will overwrite any CA signed certificate previously imported for "+unit)
 	if res, yes := s.proceed("Proceed with regeneration (yes|no)?"); !yes {

@@ -43,22 +43,22 @@ func TestTomcatMultiServerAPI(t *testing.T) {
 			TrustUpload{Service: []string{"tomcat"}, Certificates: []string{cert}}, &e)
 		return st, e
 	}
-	if st, e := uploadTrust(pemOf(ca.inter)); st != http.StatusBadRequest ||
+	if st, e := uploadTrust(pemCert(ca.inter)); st != http.StatusBadRequest ||
 		!strings.Contains(e.Message, `the issuer "CN=Lab Root CA"`) {
 		t.Fatalf("intermediate before root: status %d %q, want 400 naming the root", st, e.Message)
 	}
 	var up UploadResponse
 	if st := request(t, c, "cucm-pub", "POST", api+"identity/certificates",
-		IdentityUpload{Service: "tomcat", Certificates: []string{pemOf(leaf)}}, &up); st != http.StatusBadRequest {
+		IdentityUpload{Service: "tomcat", Certificates: []string{pemCert(leaf)}}, &up); st != http.StatusBadRequest {
 		t.Fatalf("identity before its chain: status %d, want 400", st)
 	}
-	for _, cert := range []string{pemOf(ca.root), pemOf(ca.inter)} {
+	for _, cert := range []string{pemCert(ca.root), pemCert(ca.inter)} {
 		if st, e := uploadTrust(cert); st != http.StatusOK {
 			t.Fatalf("trust upload: status %d %s", st, e.Message)
 		}
 	}
 	if st := request(t, c, "cucm-pub", "POST", api+"identity/certificates",
-		IdentityUpload{Service: "tomcat", Certificates: []string{pemOf(leaf)}}, &up); st != http.StatusOK {
+		IdentityUpload{Service: "tomcat", Certificates: []string{pemCert(leaf)}}, &up); st != http.StatusOK {
 		t.Fatalf("identity upload: status %d", st)
 	}
 	if want := wantSANs[:3]; !slices.Equal(up.Nodes, want) {
@@ -114,7 +114,7 @@ func TestTomcatMultiServerGUI(t *testing.T) {
 
 	tc := dial(t, c, "cucm-pub")
 	tc.run("set cli pagination off")
-	for _, ca := range []string{pemOf(ca.root), pemOf(ca.inter)} {
+	for _, ca := range []string{pemCert(ca.root), pemCert(ca.inter)} {
 		tc.send("set cert import trust tomcat\r")
 		tc.expect("Paste the Certificate and Hit Enter\n")
 		tc.send(strings.ReplaceAll(ca, "\n", "\r") + "\r")
@@ -125,7 +125,7 @@ func TestTomcatMultiServerGUI(t *testing.T) {
 	}
 	var up UploadResponse
 	if st := request(t, c, "cucm-pub", "POST", "/sim/gui/upload",
-		GUIUpload{Unit: "tomcat", Certificate: pemOf(leaf)}, &up); st != http.StatusOK {
+		GUIUpload{Unit: "tomcat", Certificate: pemCert(leaf)}, &up); st != http.StatusOK {
 		t.Fatalf("GUI upload: status %d", st)
 	}
 	if len(up.Nodes) != 3 {

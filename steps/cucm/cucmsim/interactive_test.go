@@ -158,19 +158,19 @@ func TestPaste(t *testing.T) {
 		enter string // how the paste ends
 		want  string
 	}{
-		{name: "root with CR", kind: "trust", cert: pemOf(ca.root), enter: "\r",
+		{name: "root with CR", kind: "trust", cert: pemCert(ca.root), enter: "\r",
 			want: "Successfully imported certificate for tomcat.\n" +
 				"Please restart services related to tomcat for the new certificate to become active.\n"},
-		{name: "root with LF and Enter", kind: "trust", cert: pemOf(ca.root), enter: "\n",
+		{name: "root with LF and Enter", kind: "trust", cert: pemCert(ca.root), enter: "\n",
 			want: "Please restart services related to tomcat for the new certificate to become active.\n"},
-		{name: "root with CRLF", kind: "trust", cert: strings.ReplaceAll(pemOf(ca.root), "\n", "\r\n"),
+		{name: "root with CRLF", kind: "trust", cert: strings.ReplaceAll(pemCert(ca.root), "\n", "\r\n"),
 			enter: "", want: "Please restart services related to tomcat for the new certificate to become active.\n"},
-		{name: "intermediate before root", kind: "trust", cert: pemOf(ca.inter), enter: "\r",
+		{name: "intermediate before root", kind: "trust", cert: pemCert(ca.inter), enter: "\r",
 			want: `Error: the issuer "CN=Lab Root CA" of "CN=Lab Issuing CA" is not in tomcat-trust; ` +
 				"upload the CA chain to tomcat-trust first, root first\nExecuted command unsuccessfully\n"},
 		{name: "not a certificate", kind: "trust", cert: "hello\r", enter: "\r",
 			want: "Error: invalid certificate: no certificate found\nExecuted command unsuccessfully\n"},
-		{name: "own without CSR", kind: "own", cert: pemOf(ca.inter), enter: "\r",
+		{name: "own without CSR", kind: "own", cert: pemCert(ca.inter), enter: "\r",
 			want: "Error: the certificate does not match the key of the current CSR for tomcat on cucm-pub: " +
 				"generate a new CSR and have that one signed\nExecuted command unsuccessfully\n"},
 	}

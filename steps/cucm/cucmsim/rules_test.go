@@ -16,7 +16,7 @@ func trustChain(t *testing.T, c *Cluster, node, unit string, ca *testCA) {
 	for _, cert := range []*x509.Certificate{ca.root, ca.inter} {
 		var e apiError
 		if st := request(t, c, node, "POST", "/sim/gui/upload",
-			GUIUpload{Unit: unit + "-trust", Certificate: pemOf(cert)}, &e); st != http.StatusOK {
+			GUIUpload{Unit: unit + "-trust", Certificate: pemCert(cert)}, &e); st != http.StatusOK {
 			t.Fatalf("trust upload: %d %s", st, e.Message)
 		}
 	}
@@ -38,7 +38,7 @@ func upload(t *testing.T, c *Cluster, node, unit string, cert *x509.Certificate)
 	t.Helper()
 	var out UploadResponse // an error answer fills Message only
 	st := request(t, c, node, "POST", "/sim/gui/upload",
-		GUIUpload{Unit: unit, Certificate: pemOf(cert)}, &out)
+		GUIUpload{Unit: unit, Certificate: pemCert(cert)}, &out)
 	return st, out, apiError{Status: st, Message: out.Message}
 }
 
@@ -263,7 +263,7 @@ func TestOperatorHelpers(t *testing.T) {
 	c := start(t, TestConfig(""))
 	ca := newTestCA(t)
 	for _, cert := range []*x509.Certificate{ca.root, ca.inter} {
-		if _, err := c.Upload("imp-pub", GUIUpload{Unit: "cup-xmpp-trust", Certificate: pemOf(cert)}); err != nil {
+		if _, err := c.Upload("imp-pub", GUIUpload{Unit: "cup-xmpp-trust", Certificate: pemCert(cert)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -271,7 +271,7 @@ func TestOperatorHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	up, err := c.Upload("imp-pub", GUIUpload{Unit: "cup-xmpp", Certificate: pemOf(ca.sign(t, csr.CSR))})
+	up, err := c.Upload("imp-pub", GUIUpload{Unit: "cup-xmpp", Certificate: pemCert(ca.sign(t, csr.CSR))})
 	if err != nil || !slices.Equal(up.Nodes, []string{"imp-pub.lab.example.com"}) {
 		t.Errorf("upload: %v %v", up.Nodes, err)
 	}
