@@ -52,7 +52,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"unknown field", "name: x\ntimout: 1s\n", `f.yaml:2:1: unknown field "timout" (did you mean "timeout"?)`},
 		{"missing required", "wait: true\n", `f.yaml:1:1: missing required field "name"`},
 		{"wrong type", "name: x\ncount: many\n", `f.yaml:2:8: count: want a whole number, got "many"`},
-		{"enum", "name: x\nmode: medum\n", `f.yaml:2:7: mode: "medum" is not one of soft, hard (did you mean "soft"?)`},
+		{"enum", "name: x\nmode: sotf\n", `f.yaml:2:7: mode: "sotf" is not one of soft, hard (did you mean "soft"?)`},
 		{"duration", "name: x\ntimeout: 5\n", `f.yaml:2:10: timeout: bad duration "5": want a number and a unit, such as 30s, 5m or 1h30m`},
 		{"list", "name: x\ntags: a\n", `f.yaml:2:7: tags: want a list, got "a"`},
 		{"duplicate key", "name: x\nname: y\n", `f.yaml:2:1: key "name" given twice`},
