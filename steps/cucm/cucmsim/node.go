@@ -14,6 +14,7 @@ const (
 	stopped  = "STOPPED"
 	starting = "STARTING"
 	stopping = "STOPPING"
+	failed   = "FAILED" // what a failed start reports; the service is then STOPPED
 )
 
 // Reasons "utils service list" prints after a stopped service.

@@ -12,9 +12,6 @@ const (
 	opRestart = "restart"
 )
 
-// stateFailed is the progress a failed start reports.
-const failed = "FAILED"
-
 var (
 	errNoService    = errors.New("no such service")
 	errNotActivated = errors.New("service not activated")
@@ -29,16 +26,13 @@ var (
 func (c *Cluster) serviceOp(n *node, name, op string, fail bool) (string, <-chan string, error) {
 	c.mu.Lock()
 	s := n.service(name)
-	var err error
+	notActivated := s != nil && s.reason == reasonNotActivated
+	c.mu.Unlock()
 	switch {
 	case s == nil:
-		err = fmt.Errorf("%w: %s", errNoService, name)
-	case s.reason == reasonNotActivated:
-		err = fmt.Errorf("%w: %s", errNotActivated, s.name)
-	}
-	c.mu.Unlock()
-	if err != nil {
-		return name, nil, err
+		return name, nil, fmt.Errorf("%w: %s", errNoService, name)
+	case notActivated:
+		return s.name, nil, fmt.Errorf("%w: %s", errNotActivated, s.name)
 	}
 	ch := make(chan string, 4)
 	ok := c.spawn(func() {
