@@ -182,7 +182,7 @@ func TestFaultAPI(t *testing.T) {
 		Fault{Node: "cucm-pub", On: "GET " + apiPrefix + "snapshot/server", Action: FaultFail, Status: 503},
 		Fault{Node: "cucm-pub", On: "GET /sim/phones", Action: FaultDrop},
 	))
-	var e apiError
+	var e APIError
 	if st := request(t, c, "cucm-pub", "GET", apiPrefix+"snapshot/server", nil, &e); st != 503 {
 		t.Errorf("failing call: %d, want 503", st)
 	}

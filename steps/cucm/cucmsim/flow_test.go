@@ -37,8 +37,8 @@ func TestTomcatMultiServerAPI(t *testing.T) {
 	}
 	leaf := ca.sign(t, csr.CSR)
 
-	uploadTrust := func(cert string) (int, apiError) {
-		var e apiError
+	uploadTrust := func(cert string) (int, APIError) {
+		var e APIError
 		st := request(t, c, "cucm-pub", "POST", api+"trust/certificates",
 			TrustUpload{Service: []string{"tomcat"}, Certificates: []string{cert}}, &e)
 		return st, e
@@ -191,7 +191,7 @@ func TestCSRRules(t *testing.T) {
 			c := start(t, cfg)
 			var out struct {
 				GUICSRResponse
-				apiError
+				APIError
 			}
 			st := request(t, c, tt.node, "POST", "/sim/gui/csr",
 				GUICSRRequest{Unit: tt.unit, Distribution: tt.dist, KeySize: 1024}, &out)

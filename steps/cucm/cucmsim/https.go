@@ -216,8 +216,9 @@ func (r *recorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return r.ResponseWriter.(http.Hijacker).Hijack()
 }
 
-// apiError is the body of an error answer.
-type apiError struct {
+// APIError is the body of every error answer of the REST API and the
+// /sim/ endpoints, with the HTTP status.
+type APIError struct {
 	Status  int    `json:"status"`
 	Message string `json:"message"`
 }
@@ -227,7 +228,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 	if rec, ok := w.(*recorder); ok {
 		rec.detail = msg
 	}
-	writeJSON(w, status, apiError{status, msg})
+	writeJSON(w, status, APIError{status, msg})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

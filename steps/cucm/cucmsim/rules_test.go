@@ -14,7 +14,7 @@ import (
 func trustChain(t *testing.T, c *Cluster, node, unit string, ca *testCA) {
 	t.Helper()
 	for _, cert := range []*x509.Certificate{ca.root, ca.inter} {
-		var e apiError
+		var e APIError
 		if st := request(t, c, node, "POST", "/sim/gui/upload",
 			GUIUpload{Unit: unit + "-trust", Certificate: pemCert(cert)}, &e); st != http.StatusOK {
 			t.Fatalf("trust upload: %d %s", st, e.Message)
@@ -34,12 +34,12 @@ func guiCSR(t *testing.T, c *Cluster, node, unit, dist string) GUICSRResponse {
 }
 
 // upload sends an identity certificate over the GUI stand-in.
-func upload(t *testing.T, c *Cluster, node, unit string, cert *x509.Certificate) (int, UploadResponse, apiError) {
+func upload(t *testing.T, c *Cluster, node, unit string, cert *x509.Certificate) (int, UploadResponse, APIError) {
 	t.Helper()
 	var out UploadResponse // an error answer fills Message only
 	st := request(t, c, node, "POST", "/sim/gui/upload",
 		GUIUpload{Unit: unit, Certificate: pemCert(cert)}, &out)
-	return st, out, apiError{Status: st, Message: out.Message}
+	return st, out, APIError{Status: st, Message: out.Message}
 }
 
 func TestUploadRefusals(t *testing.T) {
@@ -245,7 +245,7 @@ func TestAPIReads(t *testing.T) {
 	if snap.Node != "cucm-pub.lab.example.com" || len(snap.Identity) != 6 || len(snap.Trust) != 10 {
 		t.Errorf("snapshot of %s: %d identity, %d trust; want 6 and 10", snap.Node, len(snap.Identity), len(snap.Trust))
 	}
-	var e apiError
+	var e APIError
 	if st := request(t, c, "cucm-pub", "GET", apiPrefix+"identity/certificate?service=nothing", nil, &e); st != 400 {
 		t.Errorf("unknown service: %d", st)
 	}
