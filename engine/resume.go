@@ -74,7 +74,8 @@ func Resume(ctx context.Context, opts Options, ro ResumeOptions) (*Outcome, erro
 	if err != nil {
 		return nil, err
 	}
-	eff, err = checkDrift(opts, dir, meta, eff, replay(eff.stepIDs(), recs), ro.AllowDrift)
+	st := replay(eff.stepIDs(), recs)
+	eff, err = checkDrift(opts, dir, meta, eff, st, ro.AllowDrift)
 	if err != nil {
 		return nil, err
 	}
@@ -95,6 +96,10 @@ func Resume(ctx context.Context, opts Options, ro ResumeOptions) (*Outcome, erro
 	defer lock.Release()
 
 	s := newSession(opts, eff, meta, dir, red, creds)
+	s.st = st
+	if err := s.checkDecisions(ro); err != nil {
+		return nil, inputErr(err)
+	}
 	return s.start(ctx, recResumed, "resume", func(ctx context.Context) (*Outcome, error) {
 		if err := s.decide(ro); err != nil {
 			return nil, err
@@ -223,53 +228,54 @@ func repin(dir *RunDir, meta *RunMeta, eff *Effective) error {
 	return writeMeta(dir, meta)
 }
 
-// decide journals the operator's decisions, checking each against the
-// run's state first.
-func (s *session) decide(ro ResumeOptions) error {
-	by := s.opts.by()
-	if ro.From != "" {
-		keep, rerun, err := s.fromPreview(ro.From)
-		if err != nil {
-			return inputErr(err)
-		}
-		if ro.Preview != nil && !ro.Preview(keep, rerun) {
-			return inputErr(errors.New("resume --from cancelled"))
-		}
-		if err := s.record(&journal.Record{Type: recDecision, Step: ro.From, Message: decisionFrom, By: by, Reason: ro.Reason}); err != nil {
-			return err
+// checkDecisions checks the operator's decisions against the run's state
+// before anything is journaled, so that a mistaken flag changes nothing.
+func (s *session) checkDecisions(ro ResumeOptions) error {
+	for _, id := range []string{ro.From, ro.Rerun, ro.MarkDone, ro.Confirm} {
+		if _, ok := s.st.steps[id]; id != "" && !ok {
+			return s.unknownStep(id)
 		}
 	}
-	if ro.Rerun != "" {
-		if err := s.decision(ro.Rerun, decisionRerun, ro.Reason, by); err != nil {
-			return err
+	for _, id := range []string{ro.Rerun, ro.MarkDone} {
+		if sr := s.st.steps[id]; id != "" && sr.done() {
+			return fmt.Errorf("step %s is already %s; use --from %s to run it again", id, sr.stepState(), id)
 		}
 	}
-	if ro.MarkDone != "" {
-		if strings.TrimSpace(ro.Reason) == "" {
-			return inputErr(errors.New("--mark-done needs --reason: say why the step counts as done"))
-		}
-		if err := s.decision(ro.MarkDone, decisionMarkDone, ro.Reason, by); err != nil {
-			return err
-		}
+	if ro.MarkDone != "" && strings.TrimSpace(ro.Reason) == "" {
+		return errors.New("--mark-done needs --reason: say why the step counts as done")
 	}
-	if ro.Confirm != "" {
-		if _, ok := s.st.steps[ro.Confirm]; !ok {
-			return inputErr(s.unknownStep(ro.Confirm))
+	if ro.From != "" && ro.Preview != nil {
+		keep, rerun := s.fromPreview(ro.From)
+		if !ro.Preview(keep, rerun) {
+			return errors.New("resume --from cancelled")
 		}
-		return s.record(&journal.Record{Type: recConfirmed, Step: ro.Confirm, By: by, Inputs: ro.Inputs})
 	}
 	return nil
 }
 
-func (s *session) decision(step, kind, reason, by string) error {
-	sr, ok := s.st.steps[step]
-	if !ok {
-		return inputErr(s.unknownStep(step))
+// decide journals the operator's decisions, already checked.
+func (s *session) decide(ro ResumeOptions) error {
+	by := s.opts.by()
+	var recs []*journal.Record
+	if ro.From != "" {
+		recs = append(recs, &journal.Record{Type: recDecision, Step: ro.From, Message: decisionFrom, By: by, Reason: ro.Reason})
 	}
-	if sr.done() {
-		return inputErr(fmt.Errorf("step %s is already %s; use --from %s to run it again", step, sr.stepState(), step))
+	if ro.Rerun != "" {
+		recs = append(recs, &journal.Record{Type: recDecision, Step: ro.Rerun, Message: decisionRerun, By: by, Reason: ro.Reason})
 	}
-	return s.record(&journal.Record{Type: recDecision, Step: step, Message: kind, By: by, Reason: reason})
+	if ro.MarkDone != "" {
+		recs = append(recs, &journal.Record{Type: recDecision, Step: ro.MarkDone, Message: decisionMarkDone, By: by, Reason: ro.Reason})
+	}
+	if ro.Confirm != "" {
+		recs = append(recs, &journal.Record{Type: recConfirmed, Step: ro.Confirm, By: by, Inputs: ro.Inputs})
+	}
+	for _, r := range recs {
+		if err := s.record(r); err != nil {
+			return err
+		}
+		s.emit(Event{Kind: EventDecision, Step: r.Step, State: firstNonEmpty(r.Message, r.Type), Message: r.Reason})
+	}
+	return nil
 }
 
 func (s *session) unknownStep(id string) error {
@@ -277,19 +283,16 @@ func (s *session) unknownStep(id string) error {
 }
 
 // fromPreview lists the steps --from keeps and those it runs again.
-func (s *session) fromPreview(from string) (keep, rerun []string, err error) {
+func (s *session) fromPreview(from string) (keep, rerun []string) {
 	ids := s.eff.stepIDs()
 	i := slices.Index(ids, from)
-	if i < 0 {
-		return nil, nil, s.unknownStep(from)
-	}
 	for _, id := range ids[:i] {
 		keep = append(keep, fmt.Sprintf("%s (%s)", id, s.st.steps[id].stepState()))
 	}
 	for _, id := range ids[i:] {
 		rerun = append(rerun, fmt.Sprintf("%s (%s)", id, s.st.steps[id].stepState()))
 	}
-	return keep, rerun, nil
+	return keep, rerun
 }
 
 // reconcileAll settles every target that was in flight when the engine

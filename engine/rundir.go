@@ -120,7 +120,8 @@ func (s *Store) Open(id string) (*RunDir, error) {
 	return &RunDir{ID: id, Path: p}, nil
 }
 
-// RunIDs returns the ids of every run, oldest first.
+// RunIDs returns the ids of every run, oldest first (by when they were
+// created, then by id).
 func (s *Store) RunIDs() ([]string, error) {
 	entries, err := os.ReadDir(filepath.Join(s.Dir, "runs"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -129,15 +130,30 @@ func (s *Store) RunIDs() ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list runs: %w", err)
 	}
-	var ids []string
+	type run struct {
+		id      string
+		created time.Time
+	}
+	var runs []run
 	for _, e := range entries {
-		if e.IsDir() {
-			if _, err := os.Stat(filepath.Join(s.Dir, "runs", e.Name(), fileMeta)); err == nil {
-				ids = append(ids, e.Name())
-			}
+		if !e.IsDir() {
+			continue
+		}
+		meta, err := (&RunDir{ID: e.Name(), Path: s.runPath(e.Name())}).ReadMeta()
+		if err == nil {
+			runs = append(runs, run{e.Name(), meta.Created})
 		}
 	}
-	sort.Strings(ids)
+	sort.Slice(runs, func(i, j int) bool {
+		if !runs[i].created.Equal(runs[j].created) {
+			return runs[i].created.Before(runs[j].created)
+		}
+		return runs[i].id < runs[j].id
+	})
+	ids := make([]string, len(runs))
+	for i, r := range runs {
+		ids[i] = r.id
+	}
 	return ids, nil
 }
 
