@@ -59,6 +59,7 @@ system without changing it, a durable journal, and resume after any failure.`,
 		a.runsCommand(),
 		a.planCommand(),
 		a.reportCommand(),
+		a.simCommand(),
 	)
 	return root
 }
