@@ -1,5 +1,6 @@
-// Command runbook validates, plans, runs and resumes declarative YAML
-// runbooks, such as the canned CUCM certificate procedures.
+// Package main is the runbook command: it validates, plans, runs and
+// resumes declarative YAML runbooks, such as the canned CUCM certificate
+// procedures.
 //
 // This package only parses flags and renders; the engine package does the
 // work and reports through an event sink.
