@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"go.yaml.in/yaml/v3"
 	"os"
 	"path/filepath"
 	"sort"
@@ -125,6 +126,12 @@ func resolveSecretParams(eff *Effective, sec Secrets, red *Redactor) error {
 			v, err := sec.read(p.Ref, dir, "param "+p.Name)
 			errs = append(errs, err)
 			p.Value = v
+			red.Add(v)
+			if decl, ok := eff.Runbook.Params.Get(p.Name); ok && err == nil {
+				if _, problem := paramValue(&decl, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}); problem != "" {
+					errs = append(errs, fmt.Errorf("param %s: %s", p.Name, problem))
+				}
+			}
 		}
 		if s, ok := p.Value.(string); ok {
 			red.Add(s)
