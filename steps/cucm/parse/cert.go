@@ -3,6 +3,7 @@ package parse
 import (
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -170,6 +171,9 @@ func CSRGenerated(out string) (string, error) {
 func CSR(out string) (*x509.CertificateRequest, []byte, error) {
 	block, err := pemBlock(out, "CERTIFICATE REQUEST")
 	if err != nil {
+		if line := noCSRLine(out); line != "" {
+			return nil, nil, fmt.Errorf("%w: the CLI said %q", ErrNoCSR, line)
+		}
 		if f := Failure(out); f != nil {
 			return nil, nil, f
 		}
@@ -181,6 +185,21 @@ func CSR(out string) (*x509.CertificateRequest, []byte, error) {
 		return nil, nil, fmt.Errorf("certificate request in the output: %w", err)
 	}
 	return csr, pem.EncodeToMemory(block), nil
+}
+
+// ErrNoCSR is returned (wrapped) by CSR when the node has no pending CSR
+// for the unit.
+var ErrNoCSR = errors.New("no pending CSR")
+
+var noCSR = regexp.MustCompile(`(?i)^no\s+csr\s+(?:exists|found)|\bcsr\b.*\b(?:does\s+not|doesn't)\s+exist`)
+
+func noCSRLine(out string) string {
+	for _, l := range Lines(out) {
+		if t := strings.TrimSpace(l); noCSR.MatchString(t) {
+			return t
+		}
+	}
+	return ""
 }
 
 // Import is what `set cert import own|trust UNIT` printed on success.
@@ -200,8 +219,8 @@ var (
 	importOK = regexp.MustCompile(`(?i)^(?:` +
 		`successfully\s+imported\s+(?:the\s+)?certificate\s+for\s+([\w-]+)\b.*|` +
 		`.*\b(?:import|upload)\w*\s+(?:operation\s+)?(?:was\s+)?successful\b.*)$`)
-	nodesOn = regexp.MustCompile(
-		`(?i)\b(?:for|on|to)\s+(?:the\s+)?(?:following\s+)?(?:nodes?|servers?)\s*:?\s*(.*)$`)
+	nodesOn = regexp.MustCompile(`(?i)\b(?:(?:for|on|to)\s+(?:the\s+)?(?:following\s+)?` +
+		`(?:nodes?|servers?)|installed\s+on)\s*:?\s*(.*)$`)
 )
 
 // CertImport parses the output of `set cert import own|trust UNIT`. A
@@ -298,6 +317,48 @@ func splitNames(s string) []string {
 	}) {
 		if !strings.EqualFold(f, "and") {
 			names = append(names, f)
+		}
+	}
+	return names
+}
+
+// Serial returns the serial number in upper-case hexadecimal without
+// separators.
+func (c Certificate) Serial() string {
+	if c.Cert != nil {
+		return strings.ToUpper(c.Cert.SerialNumber.Text(16))
+	}
+	s := strings.ReplaceAll(c.Fields["Serial Number"], ":", "")
+	return strings.ToUpper(strings.TrimLeft(strings.ReplaceAll(s, " ", ""), "0"))
+}
+
+// Subject returns the subject name.
+func (c Certificate) Subject() string {
+	if c.Cert != nil {
+		return c.Cert.Subject.String()
+	}
+	return c.Fields["Subject Name"]
+}
+
+// Issuer returns the issuer name.
+func (c Certificate) Issuer() string {
+	if c.Cert != nil {
+		return c.Cert.Issuer.String()
+	}
+	return c.Fields["Issuer Name"]
+}
+
+// SANs returns the DNS names of the subject alternative names.
+func (c Certificate) SANs() []string {
+	if c.Cert != nil {
+		return c.Cert.DNSNames
+	}
+	var names []string
+	for _, k := range []string{"DNS names", "DNSName", "DNS Names"} {
+		for _, n := range strings.Split(c.Fields[k], ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
 		}
 	}
 	return names

@@ -84,7 +84,9 @@ func (e *CLIError) Error() string {
 
 var failureLines = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)^executed command unsuccessfully`),
-	regexp.MustCompile(`(?i)^invalid command`),
+	regexp.MustCompile(`(?i)^invalid\b`),
+	regexp.MustCompile(`^\d{3}:\s`), // an Informix error of run sql
+	regexp.MustCompile(`(?i)\bcan be executed only on\b`),
 	regexp.MustCompile(`(?i)^incomplete command`),
 	regexp.MustCompile(`(?i)^syntax error`),
 	regexp.MustCompile(`(?i)^command failed`),
@@ -99,11 +101,27 @@ func Failure(out string) error {
 		t := strings.TrimSpace(l)
 		for _, re := range failureLines {
 			if re.MatchString(t) {
-				return &CLIError{Line: t, Detail: nextText(lines[i+1:])}
+				return &CLIError{Line: t, Detail: detail(lines, i, re == failureLines[0])}
 			}
 		}
 	}
 	return nil
+}
+
+// detail returns the line that explains failure line i: the next text
+// line or, when there is none and the failure line is the generic one,
+// the line before, as in "The cluster is in non-secure mode ..." followed
+// by "Executed command unsuccessfully".
+func detail(lines []string, i int, generic bool) string {
+	if d := nextText(lines[i+1:]); d != "" || !generic {
+		return d
+	}
+	for j := i - 1; j >= 0; j-- {
+		if t := strings.TrimSpace(lines[j]); t != "" && !IsPrompt(t) && !isEcho(t) {
+			return t
+		}
+	}
+	return ""
 }
 
 func nextText(lines []string) string {

@@ -52,6 +52,8 @@ type CTL struct {
 	Records []CTLRecord
 	// Verified is set when the CLI says the file verified successfully.
 	Verified bool
+	// Missing is set when the node has no CTL file (non-secure mode).
+	Missing bool
 }
 
 // CTLField is one TAG/VALUE row of `show ctl`.
@@ -82,8 +84,16 @@ var (
 	ctlChecksum = regexp.MustCompile(`^[0-9A-Fa-f]{16,}\s*\(\w+\)$`)
 )
 
-// CTLFile parses the output of `show ctl`.
+var ctlMissing = regexp.MustCompile(`(?i)^ctl\s*file\s+not\s+found`)
+
+// CTLFile parses the output of `show ctl`. A node without a CTL file gives
+// a CTL with Missing set.
 func CTLFile(out string) (CTL, error) {
+	for _, l := range Lines(out) {
+		if ctlMissing.MatchString(strings.TrimSpace(l)) {
+			return CTL{Missing: true}, nil
+		}
+	}
 	if err := Failure(out); err != nil {
 		return CTL{}, err
 	}

@@ -188,7 +188,7 @@ func FuzzCTLFile(f *testing.F) {
 	seed(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := CTLFile(s)
-		if err == nil && len(c.Records) == 0 && c.Modified == "" && c.Length == 0 {
+		if err == nil && len(c.Records) == 0 && c.Modified == "" && c.Length == 0 && !c.Missing {
 			t.Errorf("nothing and no error for %q", s)
 		}
 	})
@@ -204,5 +204,15 @@ func FuzzFileList(f *testing.F) {
 			}
 		}
 		_ = err
+	})
+}
+
+func FuzzSSODisabled(f *testing.F) {
+	seed(f)
+	f.Fuzz(func(t *testing.T, s string) {
+		line, err := SSODisabled(s)
+		if (err == nil) == (line == "") {
+			t.Errorf("line %q and error %v", line, err)
+		}
 	})
 }

@@ -122,10 +122,10 @@ func ServiceChange(out, name string) (Change, error) {
 		}
 		c.Final = strings.ToUpper(m[3])
 		c.States = append(c.States, c.Final)
-		if c.Final == Failed {
+		c.Message = m[4]
+		if c.Final == Failed || strings.Contains(strings.ToLower(c.Message), "not activated") {
 			c.Failed = true
 		}
-		c.Message = m[4]
 	}
 	return c, c.check(out)
 }

@@ -190,6 +190,23 @@ func SSOStatus(out string) (SSO, error) {
 	return s, nil
 }
 
+var ssoOff = regexp.MustCompile(`(?i)\b(?:disabled\s+successfully|already\s+disabled|` +
+	`successfully\s+disabled|disable\s+operation\s+is\s+successful)`)
+
+// SSODisabled parses the output of `utils sso disable` and returns the line
+// that says SSO is disabled (or already was).
+func SSODisabled(out string) (string, error) {
+	if err := Failure(out); err != nil {
+		return "", err
+	}
+	for _, l := range Lines(out) {
+		if t := strings.TrimSpace(l); ssoOff.MatchString(t) {
+			return t, nil
+		}
+	}
+	return "", unreadable("line saying SSO is disabled", out)
+}
+
 // Table is the result of `run sql`.
 type Table struct {
 	Columns []string
