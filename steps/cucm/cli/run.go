@@ -38,7 +38,7 @@ func Paste(pemText string) string {
 // A question no answer matches is answered "no" and reported as
 // *QuestionError once the command ends. A session that ends is reported as
 // *DroppedError. When ctx ends first the session is closed, since the
-// command's outcome is unknown.
+// command's outcome is unknown, and Run returns what was printed so far.
 func (s *Session) Run(ctx context.Context, cmd string, answers ...Answer) (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,7 +99,7 @@ func (r *run) wait(ctx context.Context) (string, error) {
 		case gotEnd:
 			return r.dropped(ctx, text)
 		case gotCancel:
-			return "", fmt.Errorf("%q on %s: %w", r.cmd, r.s.cfg.Node, context.Cause(ctx))
+			return r.partial(text), fmt.Errorf("%q on %s: %w", r.cmd, r.s.cfg.Node, context.Cause(ctx))
 		case gotTimeout:
 			if err := r.timedOut(text); err != nil {
 				return "", err
@@ -129,6 +129,17 @@ func (r *run) finished(text string) (string, bool, time.Duration) {
 		body = body[nl+1:]
 	}
 	return strings.TrimRight(body, "\n"), true, 0
+}
+
+// partial returns what the command printed so far, without its echo.
+func (r *run) partial(text string) string {
+	if i := strings.Index(text, r.cmd); i >= 0 && !r.noEcho {
+		text = text[i+len(r.cmd):]
+		if nl := strings.IndexByte(text, '\n'); nl >= 0 {
+			text = text[nl+1:]
+		}
+	}
+	return strings.TrimRight(text, "\n")
 }
 
 func (r *run) result(out string) (string, error) {

@@ -174,10 +174,10 @@ func TestCancelClosesSession(t *testing.T) {
 	s := dial(t, config(t, f))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err := s.Run(ctx, "utils service restart Cisco Tomcat")
+	out, err := s.Run(ctx, "utils service restart Cisco Tomcat")
 	want := `"utils service restart Cisco Tomcat" on cucm-pub: context deadline exceeded`
-	if errText(err) != want {
-		t.Errorf("error = %v, want %s", err, want)
+	if errText(err) != want || out != "Cisco Tomcat[STOPPING]" {
+		t.Errorf("got %q, %v; want the output so far and %s", out, err, want)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error does not wrap the context's")

@@ -1,0 +1,105 @@
+package cucm
+
+import (
+	"errors"
+	"testing"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/ucops/runbook/steps"
+	"github.com/ucops/runbook/steps/cucm/cli"
+	"github.com/ucops/runbook/steps/cucm/cucmsim"
+)
+
+func TestLoginErrors(t *testing.T) {
+	var other ssh.PublicKey
+	tests := []struct {
+		name    string
+		edit    func(e *env)
+		wantErr func(e *env) string
+	}{
+		{name: "wrong password",
+			edit: func(e *env) {
+				e.creds["os_admin"] = steps.Credential{Username: "admin", Password: "wrong"}
+			},
+			wantErr: func(*env) string {
+				return "log in to cucm-pub as admin: the node refused the credentials " +
+					"(tried keyboard-interactive and password)"
+			}},
+		{name: "unknown credential",
+			edit: func(e *env) { delete(e.creds, "os_admin") },
+			wantErr: func(*env) string {
+				return `credential "os_admin": the site has no credential "os_admin"`
+			}},
+		{name: "host key mismatch",
+			edit: func(e *env) { other = e.replaceHostKey("cucm-pub") },
+			wantErr: func(e *env) string {
+				pub, _ := e.cl.Node("cucm-pub")
+				return "host key of cucm-pub (" + pub.SSHAddr() + ") does not match known_hosts: " +
+					"the server offered " + ssh.FingerprintSHA256(pub.HostKey) + ", " +
+					e.site.SSH.KnownHosts + ":1 has " + ssh.FingerprintSHA256(other) +
+					"; if the node was rebuilt, check the new key on it and replace the old one"
+			}},
+		{name: "node down",
+			edit: func(e *env) { e.cl.SetDown("cucm-pub", true) },
+			wantErr: func(e *env) string {
+				pub, _ := e.cl.Node("cucm-pub")
+				return "connect to cucm-pub: dial tcp " + pub.SSHAddr() + ": connect: connection refused"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := startEnv(t, nil)
+			tt.edit(e)
+			_, err := e.run("cucm.version", "cucm-pub", "")
+			if want := tt.wantErr(e); errText(err) != want {
+				t.Errorf("error:\n got %v\nwant %s", err, want)
+			}
+		})
+	}
+}
+
+func TestReconnectAfterDrop(t *testing.T) {
+	cfg := cucmsim.TestConfig("")
+	// Command 1 is set cli pagination off, 2 show version active, 3 the
+	// drop: utils service list.
+	cfg.Faults = []cucmsim.Fault{{Node: "cucm-pub", On: "command", Count: 3, Action: "drop"}}
+	e := startEnv(t, cfg)
+	e.must("cucm.version", "cucm-pub", "")
+	out := e.must("cucm.service.status", "cucm-pub", "services: [Cisco Tomcat]").(*ServiceStatusResult)
+	if !out.AllStarted {
+		t.Errorf("after reconnecting: %+v", out)
+	}
+	if n := e.logins("cucm-pub"); n != 2 {
+		t.Errorf("%d logins, want 2", n)
+	}
+	want := "cucm-pub: CLI session dropped during \"utils service list\"; reconnecting"
+	if !contains(e.notes, want) {
+		t.Errorf("notes %q lack %q", e.notes, want)
+	}
+}
+
+func TestDropDuringChange(t *testing.T) {
+	cfg := cucmsim.TestConfig("")
+	cfg.SSO = true
+	cfg.Faults = []cucmsim.Fault{{Node: "cucm-pub", On: "utils sso disable", Action: "drop"}}
+	e := startEnv(t, cfg)
+	_, err := e.run("cucm.sso.disable", "cucm-pub", "")
+	want := `CLI session to cucm-pub dropped during "utils sso disable": EOF; whether it took ` +
+		`effect is unknown, the step's check will tell`
+	if errText(err) != want {
+		t.Fatalf("error:\n got %v\nwant %s", err, want)
+	}
+	if !errors.Is(err, cli.ErrDropped) {
+		t.Error("error does not match cli.ErrDropped")
+	}
+	// The command is not sent again; the check reads the state on a new
+	// session.
+	c, err := e.check("cucm.sso.disable", "cucm-pub", "")
+	if err != nil || c.State.String() != "not done" || c.Detail != "SSO status: SAML SSO Enabled" {
+		t.Errorf("check = %+v, %v", c, err)
+	}
+	if n := count(e.cliCommands("cucm-pub"), "utils sso disable"); n != 1 {
+		t.Errorf("utils sso disable sent %d times", n)
+	}
+}
