@@ -49,12 +49,20 @@ func trustFile(c *x509.Certificate) string {
 }
 
 // checkChain refuses certificates that are not CAs or not in order: each
-// must be a root or issued by the one before it.
+// must be a root or issued by the one before it, and none may come before
+// its issuer.
 func checkChain(certs []*x509.Certificate) error {
 	for i, c := range certs {
 		if !c.IsCA {
 			return fmt.Errorf("certificate #%d (%s) is not a CA certificate; a signed node "+
 				"certificate goes up with cucm.cert.upload", i+1, x509inspect.Label(c))
+		}
+		for j, earlier := range certs[:i] {
+			if !selfSigned(earlier) && x509inspect.Issued(earlier, c) {
+				return fmt.Errorf("certificate #%d (%s) is issued by #%d (%s), which comes after "+
+					"it: list the root first, then each intermediate in order", j+1,
+					x509inspect.Label(earlier), i+1, x509inspect.Label(c))
+			}
 		}
 		if i > 0 && !selfSigned(c) && !x509inspect.Issued(c, certs[i-1]) {
 			return fmt.Errorf("certificate #%d (%s) is not issued by #%d (%s): list the root "+

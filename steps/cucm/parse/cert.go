@@ -172,7 +172,7 @@ func CSR(out string) (*x509.CertificateRequest, []byte, error) {
 	block, err := pemBlock(out, "CERTIFICATE REQUEST")
 	if err != nil {
 		if line := noCSRLine(out); line != "" {
-			return nil, nil, fmt.Errorf("%w: the CLI said %q", ErrNoCSR, line)
+			return nil, nil, &noCSRError{line}
 		}
 		if f := Failure(out); f != nil {
 			return nil, nil, f
@@ -187,9 +187,15 @@ func CSR(out string) (*x509.CertificateRequest, []byte, error) {
 	return csr, pem.EncodeToMemory(block), nil
 }
 
-// ErrNoCSR is returned (wrapped) by CSR when the node has no pending CSR
+// ErrNoCSR matches the error CSR returns when the node has no pending CSR
 // for the unit.
 var ErrNoCSR = errors.New("no pending CSR")
+
+// noCSRError quotes the CLI saying there is no CSR.
+type noCSRError struct{ line string }
+
+func (e *noCSRError) Error() string        { return fmt.Sprintf("the CLI said %q", e.line) }
+func (e *noCSRError) Is(target error) bool { return target == ErrNoCSR }
 
 var noCSR = regexp.MustCompile(`(?i)^no\s+csr\s+(?:exists|found)|\bcsr\b.*\b(?:does\s+not|doesn't)\s+exist`)
 

@@ -1,0 +1,103 @@
+package cucm
+
+import (
+	"testing"
+	"time"
+
+	"github.com/ucops/runbook/steps"
+	"github.com/ucops/runbook/steps/cucm/cucmsim"
+)
+
+func TestRestart(t *testing.T) {
+	e := startEnv(t, nil)
+	c, err := e.check("cucm.service.restart", "cucm-sub1", "service: Cisco Tomcat")
+	want := "Cisco Tomcat is STARTED on cucm-sub1, but nothing shows it restarted since the step " +
+		"began at " + e.began.Format(time.TimeOnly) + " (the CLI does not tell when a service started)"
+	if err != nil || c.State != steps.Unknown || c.Detail != want {
+		t.Errorf("check before = %+v, %v\nwant detail %s", c, err, want)
+	}
+
+	out := e.must("cucm.service.restart", "cucm-sub1", "service: Cisco Tomcat").(*RestartResult)
+	if out.State != "STARTED" || out.Service != "Cisco Tomcat" || out.Took == "" || out.StartedAt.Before(e.began) {
+		t.Errorf("result = %+v", out)
+	}
+	if cmds := e.cliCommands("cucm-sub1"); !contains(cmds, "utils service restart Cisco Tomcat") {
+		t.Errorf("commands = %q", cmds)
+	}
+
+	c, err = e.check("cucm.service.restart", "cucm-sub1", "service: Cisco Tomcat")
+	if err != nil || c.State != steps.Done || c.Result.(*RestartResult).StartedAt != out.StartedAt {
+		t.Errorf("check after = %+v, %v", c, err)
+	}
+	// Another step's restart is no evidence for this one.
+	rt := e.runtime("cucm-sub1")
+	rt.Step = "other"
+	a := lookup(t, "cucm.service.restart")
+	c, err = a.(steps.Checker).Check(t.Context(), rt, input(t, a, "service: Cisco Tomcat"))
+	if err != nil || c.State != steps.Unknown {
+		t.Errorf("check of another step = %+v, %v", c, err)
+	}
+}
+
+func TestRestartFailures(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(cfg *cucmsim.Config)
+		with    string
+		wantErr string
+		check   string
+	}{
+		{name: "service fails to start",
+			edit: func(cfg *cucmsim.Config) {
+				cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", Service: "Cisco Tomcat", Action: "fail", Times: -1}}
+			},
+			with:    "service: Cisco Tomcat",
+			wantErr: "utils service restart Cisco Tomcat on cucm-sub1 failed: Cisco Tomcat[FAILED]",
+			check:   "not done"},
+		{name: "service never starts in time",
+			edit: func(cfg *cucmsim.Config) {
+				cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", Service: "Cisco Tomcat", Action: "slow",
+					Delay: 3 * time.Second}}
+			},
+			with:    "{service: Cisco Tomcat, timeout: 500ms}",
+			wantErr: "Cisco Tomcat on cucm-sub1 did not reach STARTED within 500ms (last state STARTING)"},
+		{name: "not activated",
+			with: "service: Cisco WebDialer Web Service",
+			wantErr: "utils service restart Cisco WebDialer Web Service on cucm-sub1 failed: " +
+				"Cisco WebDialer Web Service[STOPPED]  Service Not Activated",
+			check: "not done"},
+		{name: "unknown service",
+			with: "service: Cisco Nonsense",
+			wantErr: `utils service restart Cisco Nonsense on cucm-sub1: the CLI said ` +
+				`"Invalid service name: Cisco Nonsense"`},
+		{name: "dropped during the restart",
+			edit: func(cfg *cucmsim.Config) {
+				cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", On: "utils service restart Cisco Tomcat",
+					Action: "drop"}}
+			},
+			with: "service: Cisco Tomcat",
+			wantErr: `CLI session to cucm-sub1 dropped during "utils service restart Cisco Tomcat": EOF; ` +
+				`whether it took effect is unknown, the step's check will tell`,
+			check: "unknown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := cucmsim.TestConfig("")
+			if tt.edit != nil {
+				tt.edit(cfg)
+			}
+			e := startEnv(t, cfg)
+			_, err := e.run("cucm.service.restart", "cucm-sub1", tt.with)
+			if errText(err) != tt.wantErr {
+				t.Errorf("error:\n got %v\nwant %s", err, tt.wantErr)
+			}
+			if tt.check == "" {
+				return
+			}
+			c, err := e.check("cucm.service.restart", "cucm-sub1", tt.with)
+			if err != nil || c.State.String() != tt.check {
+				t.Errorf("check = %+v, %v; want %s", c, err, tt.check)
+			}
+		})
+	}
+}
