@@ -233,7 +233,7 @@ type Snapshot struct {
 }
 
 func (c *Cluster) apiSnapshot(n *node, w http.ResponseWriter) {
-	out := Snapshot{Node: n.fqdn, Identity: []CertInfo{}, Trust: []CertInfo{}}
+	out := Snapshot{Node: n.fqdn(), Identity: []CertInfo{}, Trust: []CertInfo{}}
 	c.mu.Lock()
 	for _, unit := range ownUnits(n.cucm) {
 		out.Identity = append(out.Identity, identityInfo(n.installed[unit]))

@@ -15,6 +15,10 @@ const (
 	ChannelAPI   = "api"   // the certificate REST API
 	ChannelHTTPS = "https" // the web pages on the HTTPS port
 	ChannelGUI   = "gui"   // the /sim/ endpoints: GUI stand-in and phones
+	// ChannelSim records the changes a test made through the Go API
+	// (AddNode, RebuildNode, RenameNode, InstallIdentity, SetDown); their
+	// commands are the Sim constants.
+	ChannelSim = "sim"
 )
 
 // Audit results.
@@ -36,12 +40,12 @@ const (
 type AuditEntry struct {
 	Time    time.Time `json:"time"`
 	Node    string    `json:"node"`
-	Channel string    `json:"channel"`           // cli, api, https or gui
+	Channel string    `json:"channel"`           // cli, api, https, gui or sim
 	Session int       `json:"session,omitempty"` // SSH session number on the node
-	Command string    `json:"command"`           // CLI line ("login USER" for logins) or "METHOD /path"
+	Command string    `json:"command"`           // CLI line ("login USER" for logins), "METHOD /path" or a Sim constant
 	Result  string    `json:"result"`            // ok, failed, aborted, invalid, dropped, denied, refused
 	Status  int       `json:"status,omitempty"`  // HTTP status of a call
-	Detail  string    `json:"detail,omitempty"`  // why it failed
+	Detail  string    `json:"detail,omitempty"`  // why it failed; for sim, what changed
 }
 
 // auditLog keeps the entries and writes them out as JSON lines.

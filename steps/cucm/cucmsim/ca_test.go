@@ -47,9 +47,16 @@ func ecKey(t testing.TB) crypto.Signer {
 
 func makeCert(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer) *x509.Certificate {
 	t.Helper()
+	return makeCertUntil(t, tmpl, parent, pub, key, time.Now().Add(24*time.Hour))
+}
+
+// makeCertUntil is makeCert with a chosen end of validity.
+func makeCertUntil(t testing.TB, tmpl, parent *x509.Certificate, pub crypto.PublicKey, key crypto.Signer,
+	notAfter time.Time) *x509.Certificate {
+	t.Helper()
 	tmpl.SerialNumber, _ = rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl.NotBefore = time.Now().Add(-time.Hour)
-	tmpl.NotAfter = time.Now().Add(24 * time.Hour)
+	tmpl.NotAfter = notAfter
 	if parent == nil {
 		parent = tmpl
 	}

@@ -17,8 +17,8 @@ import (
 	"time"
 )
 
-// selfSignedValidity is how long a system-generated certificate lasts, as
-// on CUCM.
+// selfSignedValidity is how long a system-generated certificate lasts by
+// default, as on CUCM; Config.SelfSignedValidity changes it.
 const selfSignedValidity = 5 * 365 * 24 * time.Hour
 
 // identity is a certificate a node holds for one unit, with its key.
@@ -118,8 +118,10 @@ func extKeyUsages(unit string) []x509.ExtKeyUsage {
 	return usages
 }
 
-// newSelfSigned makes the system-generated certificate of a unit.
-func newSelfSigned(unit, fqdn string, subj Subject, keyType string, now time.Time) (*identity, error) {
+// newSelfSigned makes the system-generated certificate of a unit, valid
+// from an hour before now for validity.
+func newSelfSigned(unit, fqdn string, subj Subject, keyType string, now time.Time,
+	validity time.Duration) (*identity, error) {
 	kind, size := "ec", 256
 	if keyType == "rsa" {
 		kind, size = "rsa", 2048
@@ -136,7 +138,7 @@ func newSelfSigned(unit, fqdn string, subj Subject, keyType string, now time.Tim
 		SerialNumber: serial,
 		Subject:      subjectName(fqdn, subj, true),
 		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(selfSignedValidity),
+		NotAfter:     now.Add(validity),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment |
 			x509.KeyUsageCertSign,
 		ExtKeyUsage:           extKeyUsages(unit),

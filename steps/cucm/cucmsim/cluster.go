@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,11 +31,11 @@ type Options struct {
 // Cluster is a running simulated cluster. Its methods are safe for
 // concurrent use.
 type Cluster struct {
-	cfg     Config // validated, with defaults filled in
+	cfg     Config // validated, with defaults filled in; Nodes grows with AddNode
 	rel     release
 	opts    Options
 	started time.Time
-	nodes   []*node
+	changes sync.Mutex // serialises AddNode, RebuildNode, RenameNode and SetDown
 
 	ctx       context.Context // done when the cluster closes
 	stop      context.CancelFunc
@@ -45,6 +47,8 @@ type Cluster struct {
 	audit     auditLog
 
 	mu     sync.Mutex // guards the simulated state below and in every node
+	nodes  []*node    // in the order they joined; replaced, never changed in place
+	domain string     // the cluster's parent domain: the publisher's
 	trust  map[string][]*trustEntry
 	sso    ssoState
 	phones phoneState
@@ -86,6 +90,7 @@ func newCluster(cfg *Config, opts Options) *Cluster {
 	c.rel, _ = parseRelease(cfg.Release)
 	c.started = opts.Now()
 	c.audit.w = opts.Audit
+	c.domain = cfg.Domain
 	c.sso = ssoState{enabled: cfg.SSO, since: c.started}
 	c.faults = newFaults(cfg.Faults)
 	c.trust = map[string][]*trustEntry{}
@@ -103,74 +108,105 @@ func withDefaults(cfg *Config) Config {
 	}
 	out.Nodes = make([]NodeConfig, len(cfg.Nodes))
 	for i, n := range cfg.Nodes {
-		if n.FQDN == "" {
-			n.FQDN = n.Name + "." + cfg.Domain
-		}
-		if n.Product == "" {
-			n.Product = "callmanager"
-			if n.Role == "imp" {
-				n.Product = "cups"
-			}
-		}
-		out.Nodes[i] = n
+		out.Nodes[i] = nodeDefaults(n, cfg.Domain)
 	}
 	return out
 }
 
+// nodeDefaults fills in a node's FQDN (name.domain) and product (from its
+// role).
+func nodeDefaults(n NodeConfig, domain string) NodeConfig {
+	if n.FQDN == "" {
+		n.FQDN = n.Name + "." + domain
+	}
+	if n.Product == "" {
+		n.Product = "callmanager"
+		if n.Role == "imp" {
+			n.Product = "cups"
+		}
+	}
+	return n
+}
+
 // buildNodes makes every node's keys and certificates, in parallel.
 func (c *Cluster) buildNodes() error {
-	c.nodes = make([]*node, len(c.cfg.Nodes))
-	impPub := false
-	for i := range c.cfg.Nodes {
-		nc := &c.cfg.Nodes[i]
-		n := &node{
-			cl: c, name: nc.Name, fqdn: nc.FQDN, address: nc.Address,
-			cucm: nc.Product == "callmanager", pub: nc.Role == "publisher",
-			nodeID: i + 2,
-		}
-		n.dbPub = n.pub || !n.cucm && !impPub
-		impPub = impPub || !n.cucm
-		n.services = newServices(nc, n.cucm, n.pub)
-		c.nodes[i] = n
+	nodes := make([]*node, len(c.cfg.Nodes))
+	for i, nc := range c.cfg.Nodes {
+		nodes[i] = c.newNode(nc, i+2, nodes[:i])
 	}
+	c.nodes = nodes
 	var g errgroup.Group
-	for i, n := range c.nodes {
-		g.Go(func() error { return c.buildNode(n, &c.cfg.Nodes[i]) })
+	for _, n := range nodes {
+		g.Go(func() error { return c.buildNode(n, c.started) })
 	}
 	return g.Wait()
 }
 
+// newNode makes the node nc describes, with processnode id; before lists
+// the nodes that joined earlier: the first IM&P node is the database
+// publisher of IM&P.
+func (c *Cluster) newNode(nc NodeConfig, id int, before []*node) *node {
+	nc.Services = maps.Clone(nc.Services) // read again on a rebuild: the caller's may change
+	nc.SelfSignedValidity = maps.Clone(nc.SelfSignedValidity)
+	n := &node{
+		cl: c, name: nc.Name, address: nc.Address, conf: nc,
+		cucm: nc.Product == "callmanager", pub: nc.Role == "publisher", nodeID: id,
+	}
+	impBefore := slices.ContainsFunc(before, func(m *node) bool { return !m.cucm })
+	n.dbPub = n.pub || !n.cucm && !impBefore
+	n.services = newServices(&nc, n.cucm, n.pub)
+	return n
+}
+
 // buildNode makes a node's host key, certificates and endpoints.
-func (c *Cluster) buildNode(n *node, nc *NodeConfig) error {
-	key, err := hostKey(c.opts.StateDir, n.name, c.cfg.SSH.Legacy)
+func (c *Cluster) buildNode(n *node, now time.Time) error {
+	key, err := hostKey(c.opts.StateDir, n.name, c.cfg.SSH.Legacy, false)
 	if err != nil {
 		return err
 	}
-	n.hostKey = key
-	n.installed = map[string]*identity{}
-	n.active = map[string]*identity{}
+	n.host.Store(&hostIdent{hostname: n.conf.Name, fqdn: n.conf.FQDN, key: key})
+	ids, err := c.systemIdentities(n, n.conf.FQDN, now)
+	if err != nil {
+		return err
+	}
+	n.installed, n.active = ids, maps.Clone(ids)
 	n.leftovers = map[string][]*identity{}
 	n.pending = map[string]*pendingCSR{}
-	for _, unit := range ownUnits(n.cucm) {
-		id, err := newSelfSigned(unit, n.fqdn, c.cfg.Subject, c.cfg.SelfSignedKey, c.started)
-		if err != nil {
-			return fmt.Errorf("node %s: %w", n.name, err)
-		}
-		n.installed[unit], n.active[unit] = id, id
-	}
-	n.endpoints = c.endpoints(n, c.cfg.nodePorts(nc))
+	n.tftp = ids["tomcat"].cert
+	n.endpoints = c.endpoints(n, c.cfg.nodePorts(&n.conf))
 	return nil
+}
+
+// systemIdentities makes the self-signed certificates of every unit of n
+// for fqdn, as an installation does.
+func (c *Cluster) systemIdentities(n *node, fqdn string, now time.Time) (map[string]*identity, error) {
+	ids := map[string]*identity{}
+	for _, unit := range ownUnits(n.cucm) {
+		id, err := newSelfSigned(unit, fqdn, c.cfg.Subject, c.cfg.SelfSignedKey,
+			now, c.validity(n, unit))
+		if err != nil {
+			return nil, fmt.Errorf("node %s: %w", n.name, err)
+		}
+		ids[unit] = id
+	}
+	return ids, nil
 }
 
 // initTrust fills the trust stores with every node's system certificates,
 // as cluster nodes trust each other.
 func (c *Cluster) initTrust() {
 	for _, n := range c.nodes {
-		for _, store := range trustStores(n.cucm) {
-			unit := store[:len(store)-len("-trust")]
-			if id := n.installed[unit]; id != nil {
-				c.addTrust(store, id.cert, "Trust Certificate")
-			}
+		c.trustOwn(n)
+	}
+}
+
+// trustOwn puts the installed certificates of n in the trust stores of
+// their units. Callers hold c.mu, or run before the cluster serves.
+func (c *Cluster) trustOwn(n *node) {
+	for _, store := range trustStores(n.cucm) {
+		unit := store[:len(store)-len("-trust")]
+		if id := n.installed[unit]; id != nil {
+			c.addTrust(store, id.cert, "Trust Certificate")
 		}
 	}
 }
@@ -178,20 +214,29 @@ func (c *Cluster) initTrust() {
 // listen opens every endpoint; a down node only reserves its ports.
 func (c *Cluster) listen() error {
 	for _, n := range c.nodes {
-		down := c.isDown(n)
-		c.mu.Lock()
-		n.down = down
-		c.mu.Unlock()
-		for _, e := range n.endpoints {
-			var err error
-			if down {
-				err = e.reserve()
-			} else {
-				err = e.listen(c.spawn)
-			}
-			if err != nil {
-				return fmt.Errorf("node %s: %w", n.name, err)
-			}
+		if err := c.listenNode(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// listenNode opens the endpoints of n, or only reserves their ports when a
+// down fault names it.
+func (c *Cluster) listenNode(n *node) error {
+	down := c.isDown(n)
+	c.mu.Lock()
+	n.down = down
+	c.mu.Unlock()
+	for _, e := range n.endpoints {
+		var err error
+		if down {
+			err = e.reserve()
+		} else {
+			err = e.listen(c.spawn)
+		}
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.name, err)
 		}
 	}
 	return nil
@@ -221,39 +266,13 @@ func (c *Cluster) shutdown() {
 	c.life.Lock()
 	c.closing = true
 	c.life.Unlock()
-	for _, n := range c.nodes {
+	for _, n := range c.nodeList() {
 		for _, e := range n.endpoints {
 			e.close()
 		}
 	}
 	c.wg.Wait()
 	c.closeErr = c.audit.err()
-}
-
-// SetDown takes a node down (its ports refuse connections and its open
-// connections drop) or brings it up again on the same ports. Services keep
-// their state. Bringing a node up fails if another process took a port.
-func (c *Cluster) SetDown(name string, down bool) error {
-	n := c.node(name)
-	if n == nil {
-		return fmt.Errorf("set node %s down: no such node", name)
-	}
-	if c.ctx.Err() != nil {
-		return fmt.Errorf("set node %s down: the cluster is closed", name)
-	}
-	c.mu.Lock()
-	n.down = down
-	c.mu.Unlock()
-	for _, e := range n.endpoints {
-		if down {
-			e.close()
-			continue
-		}
-		if err := e.listen(c.spawn); err != nil {
-			return fmt.Errorf("bring node %s up: %w", name, err)
-		}
-	}
-	return nil
 }
 
 // spawn runs f on a goroutine that Close waits for. Once Close has begun
@@ -281,9 +300,17 @@ func (c *Cluster) hold() bool {
 	return true
 }
 
+// nodeList returns the nodes in the order they joined. The slice is never
+// changed in place: AddNode replaces it.
+func (c *Cluster) nodeList() []*node {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.nodes
+}
+
 // node finds a node by name.
 func (c *Cluster) node(name string) *node {
-	for _, n := range c.nodes {
+	for _, n := range c.nodeList() {
 		if n.name == name {
 			return n
 		}

@@ -224,7 +224,8 @@ func (s *session) setCertRegen(c call) outcome {
 // regenerate installs a new self-signed certificate for unit on n and
 // puts it in the unit's trust store.
 func (c *Cluster) regenerate(n *node, unit string) error {
-	id, err := newSelfSigned(unit, n.fqdn, c.cfg.Subject, c.cfg.SelfSignedKey, c.now())
+	id, err := newSelfSigned(unit, n.fqdn(), c.cfg.Subject, c.cfg.SelfSignedKey, c.now(),
+		c.validity(n, unit))
 	if err != nil {
 		return err
 	}

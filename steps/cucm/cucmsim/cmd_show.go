@@ -35,14 +35,14 @@ func (s *session) showNetworkCluster(call) outcome {
 		case n.down:
 			state = "not authenticated - INITIATOR since " + since
 		}
-		s.printf("%s %s %s %s %s %s %s", n.address, n.fqdn, n.name, role,
+		s.printf("%s %s %s %s %s %s %s", n.address, n.fqdn(), n.hostname(), role,
 			n.product(), db, state)
 	}
-	s.cl.mu.Unlock()
 	s.println("", "Server Table (processnode) Entries", "----------------------------------")
 	for _, n := range s.cl.nodes {
-		s.println(n.fqdn)
+		s.println(n.fqdn())
 	}
+	s.cl.mu.Unlock()
 	s.println("", "Successful")
 	return done()
 }
@@ -172,7 +172,7 @@ func (s *session) itlReset(call) outcome {
 	var tftp []string
 	for _, n := range s.cl.nodes {
 		if n.cucm && n.running(svcTFTP) {
-			tftp = append(tftp, n.fqdn)
+			tftp = append(tftp, n.fqdn())
 		}
 	}
 	s.cl.resetITL()

@@ -56,12 +56,12 @@ func (c *Cluster) table(name string) (table, bool) {
 			columns: []string{"name", "nodeid", "tkprocessnoderole", "systemnode", "description"},
 			rows:    [][]string{{"EnterpriseWideData", "1", "1", "t", ""}},
 		}
-		for _, n := range c.nodes {
+		for _, n := range c.nodeList() {
 			role := "1"
 			if !n.cucm {
 				role = "2"
 			}
-			t.rows = append(t.rows, []string{n.fqdn, strconv.Itoa(n.nodeID), role, "f", ""})
+			t.rows = append(t.rows, []string{n.fqdn(), strconv.Itoa(n.nodeID), role, "f", ""})
 		}
 		return t, true
 	}

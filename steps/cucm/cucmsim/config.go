@@ -34,6 +34,11 @@ type Config struct {
 	// with (self_signed_key): "ecdsa" (P-256, the default: fast start-up)
 	// or "rsa" (2048 bits, as on a real node).
 	SelfSignedKey string
+	// SelfSignedValidity is how long the certificates a node generates
+	// itself are valid (self_signed_validity, e.g. 30d or 720h; default
+	// 5 years, as on CUCM). Lower it so that an audit finds certificates
+	// expiring soon.
+	SelfSignedValidity time.Duration
 	// Subject holds the organisation fields of certificates and CSRs
 	// (subject).
 	Subject Subject
@@ -105,6 +110,9 @@ type NodeConfig struct {
 	// Services sets initial service states by service name (services):
 	// started, stopped, failed or not_activated.
 	Services map[string]string
+	// SelfSignedValidity overrides Config.SelfSignedValidity for some
+	// units of this node (self_signed_validity, e.g. {tomcat: 10d}).
+	SelfSignedValidity map[string]time.Duration
 }
 
 // Latency holds the delays that make the simulator feel like a real node.

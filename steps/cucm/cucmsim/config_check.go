@@ -44,6 +44,7 @@ func (c *Config) check(p *problems) {
 		p.at("self_signed_key", "self_signed_key %q: want ecdsa or rsa%s", k,
 			suggest(k, []string{"ecdsa", "rsa"}))
 	}
+	c.checkValidity(p)
 	c.checkNodes(p)
 	c.checkFaults(p)
 	c.checkResponses(p)
@@ -159,6 +160,7 @@ func (c *Config) checkNode(p *problems, path string, n *NodeConfig) {
 		checkPorts(p, path+".ports", n.Ports)
 	}
 	c.checkServices(p, path, n)
+	checkNodeValidity(p, path, n)
 }
 
 func (c *Config) checkServices(p *problems, path string, n *NodeConfig) {

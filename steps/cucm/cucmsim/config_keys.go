@@ -16,6 +16,7 @@ func (d *decoder) config(n *yaml.Node, c *Config) {
 		{"ports", func(p string, n *yaml.Node) { d.ports(p, n, &c.Ports) }},
 		{"ssh", func(p string, n *yaml.Node) { d.ssh(p, n, &c.SSH) }},
 		{"self_signed_key", d.str(&c.SelfSignedKey)},
+		{"self_signed_validity", d.validity(&c.SelfSignedValidity)},
 		{"subject", func(p string, n *yaml.Node) { d.subject(p, n, &c.Subject) }},
 		{"nodes", func(p string, n *yaml.Node) {
 			d.sequence(p, n, func(p string, n *yaml.Node) {
@@ -83,6 +84,7 @@ func (d *decoder) node(path string, n *yaml.Node) NodeConfig {
 			d.ports(p, n, c.Ports)
 		}},
 		{"services", d.stringMap(&c.Services)},
+		{"self_signed_validity", d.validityMap(&c.SelfSignedValidity)},
 	})
 	return c
 }

@@ -28,6 +28,9 @@ func TestLoadConfigFull(t *testing.T) {
 		{"ports.callmanager", *cfg.Ports.CallManager, 2443},
 		{"ssh.auth", strings.Join(cfg.SSH.Auth, ","), "keyboard-interactive"},
 		{"self_signed_key", cfg.SelfSignedKey, "rsa"},
+		{"self_signed_validity", cfg.SelfSignedValidity, 1825 * 24 * time.Hour},
+		{"node self_signed_validity", cfg.Nodes[1].SelfSignedValidity["tomcat"], 240 * time.Hour},
+		{"node self_signed_validity hours", cfg.Nodes[1].SelfSignedValidity["ipsec"], 36 * time.Hour},
 		{"subject", cfg.Subject, Subject{"Example", "Voice", "Lyon", "ARA", "FR"}},
 		{"nodes", len(cfg.Nodes), 4},
 		{"node services", cfg.Nodes[1].Services["Cisco Tomcat"], "stopped"},
@@ -84,6 +87,17 @@ func TestValidateGoConfig(t *testing.T) {
 	}
 	if _, err := Start(t.Context(), cfg, Options{}); err == nil {
 		t.Error("Start accepted an invalid config")
+	}
+}
+
+func TestValidateValidity(t *testing.T) {
+	cfg := TestConfig("")
+	cfg.SelfSignedValidity = -time.Hour
+	cfg.Nodes[2].SelfSignedValidity = map[string]time.Duration{"cup-xmpp": 0}
+	want := "config: nodes[2]: self_signed_validity[cup-xmpp] 0s: want a positive duration such as 30d\n" +
+		"config: self_signed_validity -1h0m0s: want a positive duration such as 30d"
+	if err := cfg.Validate(); err == nil || err.Error() != want {
+		t.Errorf("error:\n%v\nwant:\n%s", err, want)
 	}
 }
 

@@ -95,7 +95,7 @@ func (c *Cluster) checkCSRRequest(n *node, req *csrRequest) error {
 	}
 	req.unit = unit
 	switch strings.ToLower(req.distribution) {
-	case "", distThisServer, n.name, n.fqdn:
+	case "", distThisServer, n.name, n.hostname(), n.fqdn():
 		req.distribution = distThisServer
 	case distMultiServer:
 		req.distribution = distMultiServer
@@ -107,7 +107,7 @@ func (c *Cluster) checkCSRRequest(n *node, req *csrRequest) error {
 			distThisServer, distMultiServer)
 	}
 	if req.commonName == "" {
-		req.commonName = n.fqdn
+		req.commonName = n.fqdn()
 	}
 	return checkKeyParams(req)
 }
@@ -171,7 +171,7 @@ func (c *Cluster) csrNames(n *node, req csrRequest) (names, nodes []string) {
 		nodes = c.multiServerNodes(n, req.unit)
 		names = append(names, nodes...)
 	} else {
-		names = append(names, n.fqdn)
+		names = append(names, n.fqdn())
 	}
 	if c.rel.cnNotInSAN() {
 		names = slices.DeleteFunc(names, func(s string) bool {
@@ -181,7 +181,7 @@ func (c *Cluster) csrNames(n *node, req csrRequest) (names, nodes []string) {
 		names = append([]string{req.commonName}, names...)
 	}
 	if req.distribution == distMultiServer {
-		names = append(names, c.cfg.Domain)
+		names = append(names, c.domain)
 	}
 	for _, a := range req.altNames {
 		if a != "" && !slices.Contains(names, a) {
@@ -196,11 +196,11 @@ func (c *Cluster) csrNames(n *node, req csrRequest) (names, nodes []string) {
 func (c *Cluster) multiServerNodes(from *node, unit string) []string {
 	var out []string
 	for _, m := range append([]*node{from}, c.nodes...) {
-		if slices.Contains(out, m.fqdn) || !unitOnProduct(unit, m.cucm) {
+		if slices.Contains(out, m.fqdn()) || !unitOnProduct(unit, m.cucm) {
 			continue
 		}
 		if m.running(svcTomcat) && m.running(svcPlatformWeb) {
-			out = append(out, m.fqdn)
+			out = append(out, m.fqdn())
 		}
 	}
 	return out

@@ -39,6 +39,18 @@
 // (14.0.1.11900), the CN left out of the SANs on 10.5.2 (CSCus47235),
 // the older restart wording before 12.
 //
+// The cluster can change while it runs, so that the field problems an
+// audit must find can be staged after a procedure: AddNode (a server
+// joins with self-signed certificates, outside the existing multi-server
+// SAN), RebuildNode (a subscriber reinstalled without a backup: new keys,
+// self-signed), RenameNode (a host name or domain change: self-signed for
+// the new FQDN), InstallIdentity (any certificate, e.g. one expiring soon,
+// without client authentication or with an incomplete chain), SetDown.
+// Config.SelfSignedValidity and NodeConfig.SelfSignedValidity set how
+// long node-made certificates last. Cisco TFTP caches the Tomcat
+// certificate until it restarts (TFTPCertificate). Each change is audited
+// on ChannelSim, apart from client traffic.
+//
 // ASSUMPTION: the REST API's distribution value for a multi-server CSR
 // is not documented publicly; the simulator accepts "multi-server".
 // Other texts the public record does not show (error wording, the

@@ -18,7 +18,9 @@ import (
 // hostKey loads a node's SSH host key from stateDir, or makes one and, with
 // a stateDir, saves it so that known_hosts stays valid across restarts of
 // the simulator. Legacy nodes get an RSA key offered only as ssh-rsa.
-func hostKey(stateDir, node string, legacy bool) (ssh.Signer, error) {
+// fresh makes a new key even when one is saved, replacing it, as a
+// reinstalled server does.
+func hostKey(stateDir, node string, legacy, fresh bool) (ssh.Signer, error) {
 	kind := "ed25519"
 	if legacy {
 		kind = "rsa"
@@ -27,7 +29,11 @@ func hostKey(stateDir, node string, legacy bool) (ssh.Signer, error) {
 	if stateDir != "" {
 		path = filepath.Join(stateDir, "hostkeys", node+"_ssh_host_"+kind+"_key")
 	}
-	key, err := loadHostKey(path)
+	var key crypto.Signer
+	var err error
+	if !fresh {
+		key, err = loadHostKey(path)
+	}
 	if err != nil {
 		return nil, err
 	}

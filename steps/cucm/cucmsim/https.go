@@ -121,7 +121,7 @@ func (n *node) page(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	fmt.Fprintf(w, "<html><head><title>%s</title></head><body><h1>%s</h1><p>%s</p></body></html>\n",
-		title, title, n.fqdn)
+		title, title, n.fqdn())
 }
 
 // basicAuth lets through requests with the OS administrator's credentials.

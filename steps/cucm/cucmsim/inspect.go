@@ -107,3 +107,20 @@ func (c *Cluster) ServiceState(node, service string) string {
 	}
 	return ""
 }
+
+// TFTPCertificate is the Tomcat certificate Cisco TFTP on a CUCM node
+// loaded when it last started and hands out until it restarts (DOMAIN.md:
+// TFTP caches the Tomcat certificate); nil for an unknown or IM&P node, or
+// when TFTP is not activated there.
+func (c *Cluster) TFTPCertificate(node string) *x509.Certificate {
+	n := c.node(node)
+	if n == nil || !n.cucm {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := n.service(svcTFTP); s == nil || s.reason == reasonNotActivated {
+		return nil
+	}
+	return n.tftp
+}

@@ -150,7 +150,7 @@ func (c *Cluster) importIdentity(n *node, unit string, certs []*x509.Certificate
 	var fqdns []string
 	for _, m := range targets {
 		m.install(unit, id)
-		fqdns = append(fqdns, m.fqdn)
+		fqdns = append(fqdns, m.fqdn())
 	}
 	delete(n.pending, unit)
 	return fqdns, nil
@@ -169,7 +169,7 @@ func (c *Cluster) matchKey(n *node, unit string, leaf *x509.Certificate) (*ident
 			"for %s on %s: generate a new CSR and have that one signed", unit, n.name)
 	}
 	if id.multi {
-		id.file = strings.SplitN(n.fqdn, ".", 2)[0] + "-ms.pem"
+		id.file = strings.SplitN(n.fqdn(), ".", 2)[0] + "-ms.pem"
 	}
 	return id, id.multi, nil
 }
@@ -183,7 +183,7 @@ func (c *Cluster) namedNodes(n *node, unit string, leaf *x509.Certificate) []*no
 		if m == n || !unitOnProduct(unit, m.cucm) {
 			continue
 		}
-		if slices.ContainsFunc(names, func(s string) bool { return strings.EqualFold(s, m.fqdn) }) {
+		if slices.ContainsFunc(names, func(s string) bool { return strings.EqualFold(s, m.fqdn()) }) {
 			out = append(out, m)
 		}
 	}

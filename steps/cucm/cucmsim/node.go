@@ -2,7 +2,9 @@ package cucmsim
 
 import (
 	"crypto/x509"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -25,17 +27,18 @@ const (
 )
 
 // node is one simulated server. Fields below mu-guarded are guarded by
-// Cluster.mu; the rest is fixed at start.
+// Cluster.mu; host changes on RenameNode and RebuildNode; the rest is
+// fixed once the node joins the cluster.
 type node struct {
 	cl      *Cluster
-	name    string
-	fqdn    string
+	name    string // the node's key in the Go API, the audit log and faults
 	address string
 	cucm    bool // product callmanager; otherwise cups (IM&P)
 	pub     bool // the CUCM publisher
 	dbPub   bool // the database publisher of its product
 	nodeID  int  // processnode nodeid
-	hostKey ssh.Signer
+	conf    NodeConfig
+	host    atomic.Pointer[hostIdent]
 
 	endpoints []*endpoint // ssh first, then https, api and the optional ones
 
@@ -47,8 +50,32 @@ type node struct {
 	active    map[string]*identity   // unit -> served now
 	leftovers map[string][]*identity // listed though replaced (CSCur97909)
 	pending   map[string]*pendingCSR // unit -> the CSR awaiting a certificate
+	tftp      *x509.Certificate      // the Tomcat certificate Cisco TFTP loaded when it started
 	down      bool
 	sessions  int // SSH sessions opened
+}
+
+// hostIdent is what a rename or a rebuild changes about a node on the
+// network: its names and its SSH host key.
+type hostIdent struct {
+	hostname string
+	fqdn     string
+	key      ssh.Signer
+}
+
+// fqdn is the node's current fully qualified domain name.
+func (n *node) fqdn() string { return n.host.Load().fqdn }
+
+// hostname is the node's current host name.
+func (n *node) hostname() string { return n.host.Load().hostname }
+
+// hostKey is the node's current SSH host key.
+func (n *node) hostKey() ssh.Signer { return n.host.Load().key }
+
+// domainOf returns the domain part of an FQDN.
+func domainOf(fqdn string) string {
+	_, domain, _ := strings.Cut(fqdn, ".")
+	return domain
 }
 
 // service is a service's state on one node.

@@ -19,6 +19,9 @@ type NodeInfo struct {
 	Product string // callmanager or cups
 	Address string
 	FQDN    string
+	// Hostname is the host name "show network cluster" prints: Name
+	// until RenameNode changes it (Name stays the node's key).
+	Hostname string
 	// SSHPort, HTTPSPort and APIPort are the ports listened on.
 	SSHPort, HTTPSPort, APIPort int
 	// CallManagerPort and XMPPPort are 0 when not served.
@@ -40,19 +43,21 @@ func hostPort(host string, port int) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// Nodes describes every node, in config order.
+// Nodes describes every node, in config order, then the nodes AddNode
+// added.
 func (c *Cluster) Nodes() []NodeInfo {
-	out := make([]NodeInfo, len(c.nodes))
-	for i, n := range c.nodes {
+	nodes := c.nodeList()
+	out := make([]NodeInfo, len(nodes))
+	for i, n := range nodes {
 		c.mu.Lock()
 		down := n.down
 		c.mu.Unlock()
 		out[i] = NodeInfo{
 			Name: n.name, Role: n.siteRole(), Product: n.product(),
-			Address: n.address, FQDN: n.fqdn,
+			Address: n.address, FQDN: n.fqdn(), Hostname: n.hostname(),
 			SSHPort: n.port("ssh"), HTTPSPort: n.port("https"), APIPort: n.port("api"),
 			CallManagerPort: n.port("callmanager"), XMPPPort: n.port("xmpp"),
-			HostKey: n.hostKey.PublicKey(), Down: down,
+			HostKey: n.hostKey().PublicKey(), Down: down,
 		}
 	}
 	return out
@@ -100,8 +105,12 @@ func (c *Cluster) KnownHosts() string {
 	return b.String()
 }
 
-// Site returns the text WriteSite writes.
+// Site returns the text WriteSite writes. After a manipulation (AddNode,
+// RenameNode, RebuildNode) it describes the cluster as it is now.
 func (c *Cluster) Site() string {
+	c.mu.Lock()
+	domain := c.domain
+	c.mu.Unlock()
 	var b strings.Builder
 	fmt.Fprintf(&b, `# yaml-language-server: $schema=https://raw.githubusercontent.com/ucops/runbook/main/schemas/site.schema.json
 apiVersion: runbook/v1
@@ -111,7 +120,7 @@ metadata:
 inventory:
   domain: %s
   nodes:
-`, c.cfg.Name, c.cfg.Domain)
+`, c.cfg.Name, domain)
 	for _, i := range c.Nodes() {
 		fmt.Fprintf(&b, `    - name: %s
       role: %s

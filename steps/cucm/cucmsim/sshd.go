@@ -82,7 +82,7 @@ func (n *node) sshConfig(lg *login) *ssh.ServerConfig {
 		cfg.Ciphers = []string{ssh.InsecureCipherAES128CBC, ssh.InsecureCipherTripleDESCBC}
 		cfg.MACs = []string{ssh.HMACSHA1}
 	}
-	cfg.AddHostKey(n.hostKey)
+	cfg.AddHostKey(n.hostKey())
 	cfg.AuthLogCallback = func(meta ssh.ConnMetadata, _ string, _ error) {
 		lg.tried, lg.user = true, meta.User()
 	}

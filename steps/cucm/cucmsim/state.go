@@ -65,23 +65,30 @@ func (c *Cluster) updateCTL() {
 	f := &ctlFile{updated: c.now()}
 	for _, n := range c.nodes {
 		if n.cucm {
-			f.records = append(f.records, ctlRecord{"CCM+TFTP", n.fqdn, n.installed["CallManager"].cert})
+			f.records = append(f.records, ctlRecord{"CCM+TFTP", n.fqdn(), n.installed["CallManager"].cert})
 		}
 	}
 	for _, n := range c.nodes {
 		if n.pub {
 			f.records = append(f.records,
-				ctlRecord{"CAPF", n.fqdn, n.installed["CAPF"].cert},
-				ctlRecord{"System Administrator Security Token", n.fqdn, n.installed["ITLRecovery"].cert})
+				ctlRecord{"CAPF", n.fqdn(), n.installed["CAPF"].cert},
+				ctlRecord{"System Administrator Security Token", n.fqdn(), n.installed["ITLRecovery"].cert})
 		}
 	}
 	c.ctl = f
 }
 
 // activate makes active the installed certificates of the units service
-// serves, now that it started on n, and lets the phones react to a new
-// CallManager certificate. Callers hold c.mu.
+// serves, now that it started on n, lets Cisco TFTP load the Tomcat
+// certificate, and lets the phones react to a new CallManager
+// certificate. Callers hold c.mu.
+//
+// ASSUMPTION: TFTP caches the Tomcat certificate (DOMAIN.md) and reads the
+// installed one from disk when it starts, whether or not Tomcat restarted.
 func (c *Cluster) activate(n *node, service string) {
+	if service == svcTFTP {
+		n.tftp = n.installed["tomcat"].cert
+	}
 	for _, unit := range activates(service) {
 		id := n.installed[unit]
 		if id == nil {
