@@ -2,7 +2,9 @@ package cucm
 
 import (
 	"errors"
+	"os"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -101,5 +103,76 @@ func TestDropDuringChange(t *testing.T) {
 	}
 	if n := count(e.cliCommands("cucm-pub"), "utils sso disable"); n != 1 {
 		t.Errorf("utils sso disable sent %d times", n)
+	}
+}
+
+func TestSessionVariants(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(cfg *cucmsim.Config)
+		site    func(e *env)
+		wantErr func(e *env) string
+	}{
+		{name: "other user name and prompt",
+			edit: func(cfg *cucmsim.Config) { cfg.Admin.Username = "ucadmin" }},
+		{name: "keyboard-interactive only",
+			edit: func(cfg *cucmsim.Config) { cfg.SSH.Auth = []string{"keyboard-interactive"} }},
+		{name: "password only",
+			edit: func(cfg *cucmsim.Config) { cfg.SSH.Auth = []string{"password"} }},
+		{name: "slow start-up",
+			edit: func(cfg *cucmsim.Config) { cfg.Latency.CLIStart = 700 * time.Millisecond }},
+		{name: "legacy algorithms",
+			edit: func(cfg *cucmsim.Config) { cfg.SSH.Legacy = true },
+			site: func(e *env) { e.site.SSH.LegacyAlgorithms = true }},
+		{name: "legacy server, legacy algorithms off",
+			edit: func(cfg *cucmsim.Config) { cfg.SSH.Legacy = true },
+			wantErr: func(e *env) string {
+				return "log in to cucm-pub: no common key exchange algorithm, the node offers " +
+					"diffie-hellman-group14-sha1; an older release needs the site's legacy SSH algorithms"
+			}},
+		{name: "new host accepted",
+			site: func(e *env) {
+				os.WriteFile(e.site.SSH.KnownHosts, nil, 0o600)
+				e.site.SSH.AcceptNewHostKeys = true
+			}},
+		{name: "new host refused",
+			site: func(e *env) { os.WriteFile(e.site.SSH.KnownHosts, nil, 0o600) },
+			wantErr: func(e *env) string {
+				n, _ := e.cl.Node("cucm-pub")
+				return "host key of cucm-pub (" + n.SSHAddr() + ") is unknown: the server offered " +
+					ssh.FingerprintSHA256(n.HostKey) + " and " + e.site.SSH.KnownHosts + " has no key " +
+					"for it; check the fingerprint on the node and add it, or let the site accept new host keys"
+			}},
+		{name: "logins refused",
+			edit: func(cfg *cucmsim.Config) {
+				cfg.Faults = []cucmsim.Fault{{Node: "cucm-pub", Action: "refuse_login"}}
+			},
+			wantErr: func(*env) string {
+				return "log in to cucm-pub as admin: the node refused the credentials " +
+					"(tried keyboard-interactive and password)"
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := cucmsim.TestConfig("")
+			if tt.edit != nil {
+				tt.edit(cfg)
+			}
+			e := startEnv(t, cfg)
+			if tt.site != nil {
+				tt.site(e)
+			}
+			out, err := e.run("cucm.version", "cucm-pub", "")
+			want := ""
+			if tt.wantErr != nil {
+				want = tt.wantErr(e)
+			}
+			if errText(err) != want {
+				t.Fatalf("error:\n got %v\nwant %s", err, want)
+			}
+			if err == nil && out.(*VersionResult).Version != "14.0.1.12900-161" {
+				t.Errorf("result = %+v", out)
+			}
+		})
 	}
 }
