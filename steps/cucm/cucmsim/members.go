@@ -18,6 +18,10 @@ const (
 	SimUp          = "set node up"      // SetDown(name, false)
 )
 
+// TODO(sim-changes): the changes exist in Go only; a script driving "runbook
+// sim" in another process cannot make them. An authenticated /sim/ endpoint
+// would, once such a test needs it.
+
 // errClosed refuses a change to a closed cluster.
 var errClosed = errors.New("the cluster is closed")
 
