@@ -41,11 +41,19 @@ const (
 // node on it.
 type conn struct {
 	*cli.Session
+	key     string // its pool key
 	mu      sync.Mutex
 	release *parse.Release
 }
 
-func cliKey(node string) string { return "cucm-cli/" + node }
+// cliKey is the pool key of a node's session: "cucm-cli/NODE", with the
+// credential's name appended when it is not os_admin.
+func cliKey(node, credential string) string {
+	if credential == "" || credential == "os_admin" {
+		return "cucm-cli/" + node
+	}
+	return "cucm-cli/" + node + "/" + credential
+}
 
 // target returns the step's node and the credential the input names.
 func target(rt *steps.Runtime, acc Access) (*steps.Node, steps.Credential, error) {
@@ -77,13 +85,14 @@ func session(ctx context.Context, rt *steps.Runtime, acc Access) (*conn, error) 
 	if rt.Pool == nil {
 		return nil, errors.New("no connection pool is available to this step")
 	}
-	c, err := rt.Pool.Get(ctx, cliKey(node.Name), func(ctx context.Context) (io.Closer, error) {
+	key := cliKey(node.Name, acc.Credential)
+	c, err := rt.Pool.Get(ctx, key, func(ctx context.Context) (io.Closer, error) {
 		rt.Progress("%s: opening a CLI session", node.Name)
 		s, err := cli.Dial(ctx, cliConfig(rt, node, cred))
 		if err != nil {
 			return nil, err
 		}
-		return &conn{Session: s}, nil
+		return &conn{Session: s, key: key}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -130,12 +139,14 @@ func change(ctx context.Context, rt *steps.Runtime, acc Access, cmd string,
 		}
 		out, err := c.Run(ctx, cmd, answers...)
 		var de *cli.DroppedError
-		if !settle(rt, c) || !errors.As(err, &de) {
+		switch {
+		case !settle(rt, c) || !errors.As(err, &de):
 			return out, err
-		}
-		if de.Sent || attempt == 2 {
+		case de.Sent:
 			return out, fmt.Errorf("%w; whether it took effect is unknown, "+
 				"the step's check will tell", err)
+		case attempt == 2:
+			return out, err
 		}
 	}
 }
@@ -146,7 +157,7 @@ func settle(rt *steps.Runtime, c *conn) bool {
 	if c.Alive() {
 		return false
 	}
-	rt.Pool.Forget(cliKey(c.Node()), c)
+	rt.Pool.Forget(c.key, c)
 	return true
 }
 

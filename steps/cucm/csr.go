@@ -151,7 +151,8 @@ func guiHandOff(rt *steps.Runtime, in *CSRInput, r parse.Release) error {
 }
 
 // csrByAPI generates the CSR over the REST API.
-func csrByAPI(ctx context.Context, rt *steps.Runtime, in *CSRInput) (*x509.CertificateRequest, []byte, error) {
+func csrByAPI(ctx context.Context, rt *steps.Runtime,
+	in *CSRInput) (*x509.CertificateRequest, []byte, error) {
 	c, err := apiClient(rt, in.Access, in.API)
 	if err != nil {
 		return nil, nil, err
@@ -171,12 +172,14 @@ func csrByAPI(ctx context.Context, rt *steps.Runtime, in *CSRInput) (*x509.Certi
 	if err != nil {
 		return nil, nil, fmt.Errorf("REST API of %s: %w", rt.Node.Name, err)
 	}
-	rt.Progress("%s: generated a %s CSR for %s over the REST API", rt.Node.Name, in.Distribution, in.Unit)
+	rt.Progress("%s: generated a %s CSR for %s over the REST API",
+		rt.Node.Name, in.Distribution, in.Unit)
 	return csr, pemText, nil
 }
 
 // csrByCLI generates the CSR with set csr gen and reads it back.
-func csrByCLI(ctx context.Context, rt *steps.Runtime, in *CSRInput) (*x509.CertificateRequest, []byte, error) {
+func csrByCLI(ctx context.Context, rt *steps.Runtime,
+	in *CSRInput) (*x509.CertificateRequest, []byte, error) {
 	cmd := "set csr gen " + in.Unit
 	ou := "no"
 	if in.IncludeOU {
@@ -197,7 +200,8 @@ func csrByCLI(ctx context.Context, rt *steps.Runtime, in *CSRInput) (*x509.Certi
 
 // csrFromGUI reads the operator's CSR and checks that it is the one the
 // node holds.
-func csrFromGUI(ctx context.Context, rt *steps.Runtime, in *CSRInput) (*x509.CertificateRequest, []byte, error) {
+func csrFromGUI(ctx context.Context, rt *steps.Runtime,
+	in *CSRInput) (*x509.CertificateRequest, []byte, error) {
 	data, err := os.ReadFile(rt.Path(in.CSRFile))
 	if err != nil {
 		return nil, nil, fmt.Errorf("csr_file: %w", err)

@@ -132,7 +132,7 @@ func storeCSR(rt *steps.Runtime, res *CSRResult) error {
 type CSRDownloadInput struct {
 	Access       `yaml:",inline"`
 	Unit         string   `yaml:"unit" required:"true" doc:"Certificate unit, such as tomcat."`
-	Distribution string   `yaml:"distribution" default:"this-server" enum:"this-server,multi-server" doc:"Which nodes the CSR should name: this node, or every node holding the unit."`
+	Distribution string   `yaml:"distribution" default:"this-server" enum:"this-server,multi-server" doc:"Whether the CSR should name this node or every node holding the unit."`
 	ExpectNodes  []string `yaml:"expect_nodes" doc:"FQDNs the CSR should name; by default from show network cluster."`
 }
 

@@ -3,6 +3,7 @@ package cucm
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path"
 	"strings"
 
@@ -93,7 +94,8 @@ func wantedSets(in *LogsInput) ([]string, error) {
 	}
 	for _, name := range in.Logs {
 		if _, ok := logSetOf(name); !ok {
-			return nil, errors.New("logs: unknown log set " + name + "; want tomcat, certmgr or platform-api")
+			return nil, fmt.Errorf("logs: unknown log set %s; want tomcat, certmgr or platform-api",
+				name)
 		}
 	}
 	return in.Logs, nil

@@ -22,6 +22,11 @@ func TestReadOnlyActions(t *testing.T) {
 		{"cucm.cert.list", "cucm-pub", "store: trust"},
 		{"cucm.cert.show", "imp-pub", "unit: tomcat"},
 		{"cucm.logs.list", "cucm-pub", ""},
+		{"cucm.csr.download", "cucm-pub", "{unit: tomcat, distribution: multi-server}"},
+	}
+	if _, err := e.cl.GenerateCSR("cucm-pub", cucmsim.GUICSRRequest{Unit: "tomcat",
+		Distribution: "multi-server"}); err != nil {
+		t.Fatal(err)
 	}
 	for _, r := range read {
 		if lookup(t, r.name).Mutates() {

@@ -116,7 +116,8 @@ func orUnknown(state string) string {
 
 // awaitStarted polls utils service list until the service is STARTED,
 // returning the last state seen.
-func awaitStarted(ctx context.Context, rt *steps.Runtime, in *RestartInput, last string) (string, error) {
+func awaitStarted(ctx context.Context, rt *steps.Runtime, in *RestartInput,
+	last string) (string, error) {
 	tick := time.NewTicker(in.Poll)
 	defer tick.Stop()
 	for {
@@ -139,7 +140,8 @@ func awaitStarted(ctx context.Context, rt *steps.Runtime, in *RestartInput, last
 }
 
 // serviceState reads one service's state.
-func serviceState(ctx context.Context, rt *steps.Runtime, acc Access, service string) (string, error) {
+func serviceState(ctx context.Context, rt *steps.Runtime, acc Access,
+	service string) (string, error) {
 	list, err := readParsed(ctx, rt, acc, "utils service list", parse.Services)
 	if err != nil {
 		return "", err
@@ -206,7 +208,8 @@ func readRestart(rt *steps.Runtime, node, service string) (restartRecord, bool) 
 	if rt.Artifacts == nil {
 		return rec, false
 	}
-	data, err := os.ReadFile(filepath.Join(rt.Artifacts.Dir(), restartArtifact(rt.Step, node, service)))
+	name := restartArtifact(rt.Step, node, service)
+	data, err := os.ReadFile(filepath.Join(rt.Artifacts.Dir(), name))
 	if err != nil || json.Unmarshal(data, &rec) != nil {
 		return rec, false
 	}

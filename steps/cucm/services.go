@@ -39,7 +39,8 @@ func serviceStatusAction() steps.Action {
 	}.Action()
 }
 
-func serviceStatus(ctx context.Context, rt *steps.Runtime, in *ServiceStatusInput) (*ServiceStatusResult, error) {
+func serviceStatus(ctx context.Context, rt *steps.Runtime,
+	in *ServiceStatusInput) (*ServiceStatusResult, error) {
 	list, err := readParsed(ctx, rt, in.Access, "utils service list", parse.Services)
 	if err != nil {
 		return nil, err

@@ -149,7 +149,8 @@ func securityModeAction() steps.Action {
 	}.Action()
 }
 
-func securityMode(ctx context.Context, rt *steps.Runtime, in *SecurityModeInput) (*SecurityModeResult, error) {
+func securityMode(ctx context.Context, rt *steps.Runtime,
+	in *SecurityModeInput) (*SecurityModeResult, error) {
 	mode, err := readParsed(ctx, rt, in.Access, securityModeSQL, parse.SecurityMode)
 	if err != nil {
 		return nil, err

@@ -74,7 +74,8 @@ func upload(ctx context.Context, rt *steps.Runtime, in *UploadInput) (*UploadRes
 }
 
 // uploadCerts reads the leaf and its chain.
-func uploadCerts(rt *steps.Runtime, in *UploadInput) (*x509.Certificate, []*x509.Certificate, error) {
+func uploadCerts(rt *steps.Runtime, in *UploadInput) (*x509.Certificate,
+	[]*x509.Certificate, error) {
 	certs, err := readCerts(rt, "certificate", in.Certificate)
 	if err != nil {
 		return nil, nil, err
@@ -112,7 +113,8 @@ func identityByCLI(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf
 	if len(res.Nodes) == 0 {
 		res.Nodes = []string{selfName(ctx, rt, in.Access)}
 	}
-	rt.Progress("%s: %s certificate installed on %s", rt.Node.Name, in.Unit, strings.Join(res.Nodes, ", "))
+	rt.Progress("%s: %s certificate installed on %s", rt.Node.Name, in.Unit,
+		strings.Join(res.Nodes, ", "))
 	return nil
 }
 
@@ -180,7 +182,8 @@ func selfName(ctx context.Context, rt *steps.Runtime, acc Access) string {
 
 // refused explains a refused upload: the node's reason, and what this
 // step can see of the cause.
-func refused(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf *x509.Certificate, err error) error {
+func refused(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf *x509.Certificate,
+	err error) error {
 	msg := fmt.Sprintf("%s refused the %s certificate (%s): %v", rt.Node.Name, in.Unit,
 		x509inspect.Label(leaf), err)
 	if hint := diagnose(ctx, rt, in, leaf); hint != "" {
@@ -191,7 +194,8 @@ func refused(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf *x509
 
 // diagnose looks, read-only, for the usual causes of a refusal: a
 // certificate signed from an older CSR, or an issuer not trusted.
-func diagnose(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf *x509.Certificate) string {
+func diagnose(ctx context.Context, rt *steps.Runtime, in *UploadInput,
+	leaf *x509.Certificate) string {
 	pending, _, err := pendingCSR(ctx, rt, in.Access, in.Unit)
 	switch {
 	case errors.Is(err, parse.ErrNoCSR):
@@ -202,9 +206,9 @@ func diagnose(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf *x50
 			"signed from an older CSR; have the current CSR signed (cucm.csr.download)",
 			in.Unit, rt.Node.Name)
 	}
-	issuer := &x509.Certificate{Subject: leaf.Issuer}
+	issuer := []*x509.Certificate{{Subject: leaf.Issuer}}
 	store := trustStore(in.Unit)
-	if missing, err := notTrusted(ctx, rt, in.Access, store, []*x509.Certificate{issuer}); err == nil && len(missing) > 0 {
+	if missing, err := notTrusted(ctx, rt, in.Access, store, issuer); err == nil && len(missing) > 0 {
 		return fmt.Sprintf("%s does not list its issuer %s: upload the CA chain first, root "+
 			"first (cucm.cert.upload_trust)", store, leaf.Issuer.CommonName)
 	}
@@ -212,8 +216,8 @@ func diagnose(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf *x50
 }
 
 // landedEverywhere fails when the certificate missed nodes it must be on.
-func landedEverywhere(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf *x509.Certificate,
-	res *UploadResult) error {
+func landedEverywhere(ctx context.Context, rt *steps.Runtime, in *UploadInput,
+	leaf *x509.Certificate, res *UploadResult) error {
 	want := in.ExpectNodes
 	if len(want) == 0 {
 		cluster, err := clusterNodes(ctx, rt, in.Access)

@@ -22,6 +22,7 @@ type DroppedError struct {
 	Err    error
 }
 
+// Error says which session dropped and during which command.
 func (e *DroppedError) Error() string {
 	switch {
 	case e.Command == "":
@@ -47,6 +48,7 @@ type AuthError struct {
 	Err     error
 }
 
+// Error names the node, the user and the methods tried.
 func (e *AuthError) Error() string {
 	return fmt.Sprintf("log in to %s as %s: the node refused the credentials (tried %s)",
 		e.Node, e.User, strings.Join(e.Methods, " and "))
@@ -77,6 +79,7 @@ type KnownKey struct {
 // Mismatch reports whether known_hosts holds another key for the host.
 func (e *HostKeyError) Mismatch() bool { return len(e.Known) > 0 }
 
+// Error names the node and both fingerprints, and says what to do.
 func (e *HostKeyError) Error() string {
 	if !e.Mismatch() {
 		return fmt.Sprintf("host key of %s (%s) is unknown: the server offered %s and %s "+
@@ -101,6 +104,7 @@ type QuestionError struct {
 	Output string
 }
 
+// Error quotes the question.
 func (e *QuestionError) Error() string {
 	return fmt.Sprintf("%q on %s asked %q, which this step does not expect; answered no",
 		e.Command, e.Node, e.Question)
@@ -115,6 +119,7 @@ type StartError struct {
 	Output string
 }
 
+// Error says how long the driver waited and what the node printed.
 func (e *StartError) Error() string {
 	if strings.TrimSpace(e.Output) == "" {
 		return fmt.Sprintf("no CLI prompt from %s after %s; the node printed nothing", e.Node, e.Waited)

@@ -221,3 +221,19 @@ func TestConcurrentRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestKeepAliveFindsHungConnection(t *testing.T) {
+	f := startCLI(t, &fakeCLI{Deaf: true, Commands: commands()})
+	cfg := config(t, f)
+	cfg.KeepAlive = 100 * time.Millisecond
+	s := dial(t, cfg)
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Alive() && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, err := s.Run(context.Background(), "show cert own tomcat")
+	var de *DroppedError
+	if !errors.As(err, &de) || de.Sent {
+		t.Errorf("after the keep-alive went unanswered: %v", err)
+	}
+}

@@ -33,6 +33,7 @@ type fakeCLI struct {
 	Legacy         bool // offer only legacy algorithms, with an ssh-rsa key
 	DropAt         int  // close the connection during the Nth command
 	Pager          bool // page long outputs until "set cli pagination off"
+	Deaf           bool // never service global requests: keep-alives hang the connection
 	Commands       map[string]func(c *shellConn)
 
 	key  ssh.Signer
@@ -146,7 +147,9 @@ func (f *fakeCLI) serve(conn net.Conn) {
 	if err != nil {
 		return
 	}
-	go ssh.DiscardRequests(reqs)
+	if !f.Deaf {
+		go ssh.DiscardRequests(reqs)
+	}
 	for nc := range chans {
 		ch, creqs, err := nc.Accept()
 		if err != nil {

@@ -197,7 +197,8 @@ type noCSRError struct{ line string }
 func (e *noCSRError) Error() string        { return fmt.Sprintf("the CLI said %q", e.line) }
 func (e *noCSRError) Is(target error) bool { return target == ErrNoCSR }
 
-var noCSR = regexp.MustCompile(`(?i)^no\s+csr\s+(?:exists|found)|\bcsr\b.*\b(?:does\s+not|doesn't)\s+exist`)
+var noCSR = regexp.MustCompile(
+	`(?i)^no\s+csr\s+(?:exists|found)|\bcsr\b.*\b(?:does\s+not|doesn't)\s+exist`)
 
 func noCSRLine(out string) string {
 	for _, l := range Lines(out) {

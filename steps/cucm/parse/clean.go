@@ -75,6 +75,7 @@ type CLIError struct {
 	Detail string
 }
 
+// Error quotes the CLI.
 func (e *CLIError) Error() string {
 	if e.Detail == "" {
 		return fmt.Sprintf("the CLI said %q", e.Line)

@@ -43,7 +43,8 @@ type Upload struct {
 
 // UploadIdentity uploads a signed certificate for service, leaf first,
 // then its chain.
-func (c *Client) UploadIdentity(ctx context.Context, service string, certs []string) (Upload, error) {
+func (c *Client) UploadIdentity(ctx context.Context, service string,
+	certs []string) (Upload, error) {
 	body := struct {
 		Service      string   `json:"service"`
 		Certificates []string `json:"certificates"`
@@ -54,7 +55,8 @@ func (c *Client) UploadIdentity(ctx context.Context, service string, certs []str
 }
 
 // UploadTrust adds certificates to the trust stores of services.
-func (c *Client) UploadTrust(ctx context.Context, services, certs []string, description string) ([]string, error) {
+func (c *Client) UploadTrust(ctx context.Context, services, certs []string,
+	description string) ([]string, error) {
 	body := struct {
 		Service      []string `json:"service"`
 		Certificates []string `json:"certificates"`

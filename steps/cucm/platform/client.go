@@ -59,6 +59,7 @@ type Error struct {
 	Message string
 }
 
+// Error names the call, the status and the message.
 func (e *Error) Error() string {
 	msg := e.Message
 	if msg == "" {
