@@ -32,11 +32,26 @@ func Digest(n *yaml.Node) string {
 }
 
 // StepDigests returns the digest of every step (and finally step) of a
-// runbook document, by id, so that a resume can say which steps changed.
+// runbook document, by id, and of every other top-level section (facts,
+// guards, params, ...) as "section <name>", so that a resume can say what
+// changed.
 func StepDigests(doc *yaml.Node) map[string]string {
 	out := map[string]string{}
 	for id, n := range stepNodes(doc) {
 		out[id] = Digest(n)
 	}
+	root := decode.Resolve(doc)
+	if root == nil || root.Kind != yaml.MappingNode {
+		return out
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key := root.Content[i].Value
+		if key != "steps" && key != "finally" {
+			out[sectionPrefix+key] = Digest(root.Content[i+1])
+		}
+	}
 	return out
 }
+
+// sectionPrefix marks the digests of sections that are not steps.
+const sectionPrefix = "section "

@@ -29,6 +29,9 @@ type Effective struct {
 	// Warnings are problems that do not stop a run.
 	Warnings []string
 
+	// drift, set when a resume took a changed runbook, says what changed.
+	drift string
+
 	facts   []*cFact
 	guards  map[string]*cGuard
 	caveats []*cCaveat

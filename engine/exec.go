@@ -35,6 +35,18 @@ type Options struct {
 	Yes bool
 	// FinallyTimeout bounds the finally steps (default 10m).
 	FinallyTimeout time.Duration
+	// New starts a run even when the site's last run has not finished.
+	New bool
+	// Command is how the operator invokes the CLI, for the commands the
+	// engine suggests ("runbook --state-dir /x"); default "runbook".
+	Command string
+}
+
+func (o *Options) command() string {
+	if o.Command != "" {
+		return o.Command
+	}
+	return "runbook"
 }
 
 func (o *Options) by() string {
@@ -92,6 +104,8 @@ type session struct {
 	st          *runState
 	facts       map[string]any
 	factsLoaded bool
+	// asked holds what each operator step asked in this session.
+	asked map[string]steps.Confirmation
 
 	params map[string]any
 	nodes  []eval.NodeValue
@@ -102,6 +116,7 @@ func newSession(opts Options, eff *Effective, meta *RunMeta, dir *RunDir, red *R
 	s := &session{
 		opts: opts, eff: eff, meta: meta, dir: dir, red: red, creds: creds,
 		pool: &steps.Pool{}, facts: map[string]any{}, params: map[string]any{},
+		asked: map[string]steps.Confirmation{},
 	}
 	for _, p := range eff.Params {
 		s.params[p.Name] = p.Value
@@ -266,6 +281,9 @@ func (o *stepOperator) Confirm(ctx context.Context, req steps.Confirmation) (map
 		}
 		return inputs, nil
 	}
+	o.s.mu.Lock()
+	o.s.asked[o.step] = req
+	o.s.mu.Unlock()
 	if o.s.opts.Operator == nil {
 		return nil, steps.ErrNoOperator
 	}

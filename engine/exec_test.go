@@ -295,7 +295,7 @@ func TestLockRefusesSecondRun(t *testing.T) {
 steps:
   - {id: a, action: test.append, with: {ledger: LEDGER, line: a}}
 `)
-	lock, err := h.store.Lock("site-lab", Holder{RunID: "other-run", PID: 4242, Host: "jump", User: "alice", Command: "run"})
+	lock, err := h.store.Lock("site-lab", "site lab", Holder{RunID: "other-run", PID: 4242, Host: "jump", User: "alice", Command: "run"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,17 +22,18 @@ type Holder struct {
 
 // LockedError is returned when another process holds a site's lock.
 type LockedError struct {
-	Site   string
+	// What names what is locked: "site lab-east", "runbook demo".
+	What   string
 	Holder Holder
 }
 
 func (e *LockedError) Error() string {
 	h := e.Holder
 	if h.PID == 0 {
-		return fmt.Sprintf("site %s is locked by another runbook process", e.Site)
+		return fmt.Sprintf("%s is locked by another runbook process", e.What)
 	}
-	return fmt.Sprintf("site %s is locked by run %s (%s, pid %d on %s, user %s, since %s); "+
-		"one run per site at a time", e.Site, h.RunID, h.Command, h.PID, h.Host, h.User,
+	return fmt.Sprintf("%s is locked by run %s (%s, pid %d on %s, user %s, since %s); "+
+		"one run per site at a time", e.What, h.RunID, h.Command, h.PID, h.Host, h.User,
 		h.Since.Local().Format(time.RFC3339))
 }
 
@@ -42,15 +43,25 @@ type Lock struct {
 	f *os.File
 }
 
-// Lock takes the lock of site, or returns a *LockedError naming the holder.
-func (s *Store) Lock(site string, h Holder) (*Lock, error) {
-	dir := filepath.Join(s.Dir, "locks")
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("lock: %w", err)
+// lockPath is the lock file for what a run locks (see lockKey).
+func (s *Store) lockPath(key string) string {
+	dir := s.LockDir
+	if dir == "" {
+		dir = filepath.Join(s.Dir, "locks")
 	}
-	f, err := os.OpenFile(filepath.Join(dir, safeName(site)+".lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	return filepath.Join(dir, safeName(key)+".lock")
+}
+
+// Lock takes the lock called key, or returns a *LockedError naming the
+// holder; what names the locked thing in the error.
+func (s *Store) Lock(key, what string, h Holder) (*Lock, error) {
+	path := s.lockPath(key)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, inputErr(fmt.Errorf("lock: %w", err))
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("lock: %w", err)
+		return nil, inputErr(fmt.Errorf("lock: %w", err))
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		defer f.Close()
@@ -58,9 +69,9 @@ func (s *Store) Lock(site string, h Holder) (*Lock, error) {
 			var held Holder
 			data, _ := os.ReadFile(f.Name())
 			_ = json.Unmarshal(data, &held)
-			return nil, &LockedError{Site: site, Holder: held}
+			return nil, &LockedError{What: what, Holder: held}
 		}
-		return nil, fmt.Errorf("lock %s: %w", site, err)
+		return nil, fmt.Errorf("lock %s: %w", what, err)
 	}
 	data, _ := json.Marshal(h)
 	if err := f.Truncate(0); err == nil {
@@ -81,17 +92,11 @@ func (l *Lock) Release() error {
 }
 
 // lockHeld reports whether a live process holds a lock naming the run.
-// The lock file is found through run.json's site or runbook.
-func lockHeld(dir *RunDir) bool {
-	meta, err := dir.ReadMeta()
-	if err != nil {
+func lockHeld(meta *RunMeta) bool {
+	path := meta.LockFile
+	if path == "" {
 		return false
 	}
-	name := "runbook-" + meta.Runbook.Name
-	if meta.SiteName != "" {
-		name = "site-" + meta.SiteName
-	}
-	path := filepath.Join(filepath.Dir(filepath.Dir(dir.Path)), "locks", safeName(name)+".lock")
 	f, err := os.Open(path)
 	if err != nil {
 		return false

@@ -108,49 +108,62 @@ func Plan(ctx context.Context, opts Options, lo LoadOptions, offline bool) (*Pla
 		}
 		p.Params = append(p.Params, ParamState{Name: pv.Name, Value: v, Origin: pv.Origin})
 	}
-	factsOK := s.planFacts(ctx, p, offline)
-	if factsOK {
-		p.Caveats = s.planCaveats()
-	}
+	missing := s.planFacts(ctx, p, offline)
+	p.Caveats = s.planCaveats(missing)
 	for _, cs := range eff.steps {
-		ps := s.planStep(ctx, cs, factsOK, offline)
+		ps := s.planStep(ctx, cs, missing, offline)
 		p.Blocked = p.Blocked || ps.Decision == PlanBlocked
 		p.Steps = append(p.Steps, ps)
 	}
 	return p, nil
 }
 
-// planFacts reads the facts; false when any could not be read.
-func (s *session) planFacts(ctx context.Context, p *PlanResult, offline bool) bool {
-	ok := true
+// missingFacts names the facts a plan could not read.
+type missingFacts map[string]bool
+
+// blocks reports whether p reads a fact that could not be read, and which.
+func (m missingFacts) blocks(p *eval.Program) string {
+	if p == nil {
+		return ""
+	}
+	for _, f := range p.Refs.Facts {
+		if m[f] {
+			return f
+		}
+	}
+	return ""
+}
+
+// planFacts reads the facts and returns those it could not read. Facts run
+// only read-only actions: the loader checks it, and each rendered input is
+// checked again before it runs.
+func (s *session) planFacts(ctx context.Context, p *PlanResult, offline bool) missingFacts {
+	missing := missingFacts{}
 	for _, f := range s.eff.facts {
 		if offline {
 			p.Facts = append(p.Facts, PlanFact{ID: f.ID, Error: "not read (offline)"})
-			ok = false
-			continue
-		}
-		if f.action.Mutates() {
-			// The loader refuses this; the plan refuses it again.
-			p.Facts = append(p.Facts, PlanFact{ID: f.ID, Error: "action changes the system"})
-			ok = false
+			missing[f.ID] = true
 			continue
 		}
 		v, err := s.fact(ctx, f)
 		if err != nil {
 			p.Facts = append(p.Facts, PlanFact{ID: f.ID, Error: s.red.String(err.Error())})
-			ok = false
+			missing[f.ID] = true
 			continue
 		}
 		s.facts[f.ID] = v
 		p.Facts = append(p.Facts, PlanFact{ID: f.ID, Value: s.red.Value(v)})
 	}
-	return ok
+	return missing
 }
 
-func (s *session) planCaveats() []string {
+func (s *session) planCaveats(missing missingFacts) []string {
 	var out []string
 	env := s.env(nil, nil)
 	for _, c := range s.eff.caveats {
+		if missing.blocks(c.when) != "" {
+			continue
+		}
 		if ok, err := c.when.RunBool(env); err == nil && ok {
 			out = append(out, c.ID+": "+c.Message)
 		}
@@ -159,7 +172,7 @@ func (s *session) planCaveats() []string {
 }
 
 // planStep decides what a run would do with one step.
-func (s *session) planStep(ctx context.Context, cs *cStep, factsOK, offline bool) PlanStep {
+func (s *session) planStep(ctx context.Context, cs *cStep, missing missingFacts, offline bool) PlanStep {
 	ps := PlanStep{ID: cs.ID, Title: cs.Title, Action: cs.Action, Finally: cs.finally}
 	if cs.action != nil {
 		ps.Mutates = cs.with.mutates()
@@ -168,12 +181,16 @@ func (s *session) planStep(ctx context.Context, cs *cStep, factsOK, offline bool
 		ps.Decision, ps.Reason = PlanSkip, "skipped by the site: "+cs.Reason
 		return ps
 	}
-	if d, reason, hint := s.planRequires(cs, factsOK); d != "" {
+	if d, reason, hint := s.planRequires(cs, missing); d != "" {
 		ps.Decision, ps.Reason, ps.Hint = d, reason, hint
 		return ps
 	}
-	if cs.targets != nil && (readsSteps(cs.targets.expr) || !factsOK && readsFacts(cs.targets.expr)) {
+	if cs.targets != nil && readsSteps(cs.targets.expr) {
 		ps.Decision, ps.Reason = PlanLater, "targets read earlier steps' results"
+		return ps
+	}
+	if cs.targets != nil && missing.blocks(cs.targets.expr) != "" {
+		ps.Decision, ps.Reason = PlanUnknown, "targets need fact "+missing.blocks(cs.targets.expr)+", which could not be read"
 		return ps
 	}
 	nodes, err := s.selectTargets(cs)
@@ -186,7 +203,7 @@ func (s *session) planStep(ctx context.Context, cs *cStep, factsOK, offline bool
 		return ps
 	}
 	for _, n := range nodes {
-		pt := s.planTarget(ctx, cs, n, factsOK, offline)
+		pt := s.planTarget(ctx, cs, n, missing, offline)
 		if n == nil {
 			ps.Decision, ps.Reason = pt.Decision, pt.Reason
 			return ps
@@ -198,7 +215,7 @@ func (s *session) planStep(ctx context.Context, cs *cStep, factsOK, offline bool
 }
 
 // planRequires evaluates the step's guards: "" when they hold.
-func (s *session) planRequires(cs *cStep, factsOK bool) (decision, reason, hint string) {
+func (s *session) planRequires(cs *cStep, missing missingFacts) (decision, reason, hint string) {
 	env := s.env(nil, nil)
 	for _, r := range cs.require {
 		prog, message := r.expr, "requirement "+r.src+" is false"
@@ -209,8 +226,8 @@ func (s *session) planRequires(cs *cStep, factsOK bool) (decision, reason, hint 
 		switch {
 		case readsSteps(prog):
 			return PlanLater, "requirement " + r.src + " reads earlier steps' results", ""
-		case !factsOK && readsFacts(prog):
-			return PlanUnknown, "requirement " + r.src + " needs facts that were not read", ""
+		case missing.blocks(prog) != "":
+			return PlanUnknown, fmt.Sprintf("requirement %s needs fact %s, which could not be read", r.src, missing.blocks(prog)), ""
 		}
 		ok, err := prog.RunBool(env)
 		if err != nil {
@@ -225,14 +242,14 @@ func (s *session) planRequires(cs *cStep, factsOK bool) (decision, reason, hint 
 
 // planTarget decides one target: when, then whether the effect is already
 // in place according to the action's check.
-func (s *session) planTarget(ctx context.Context, cs *cStep, node *steps.Node, factsOK, offline bool) PlanTarget {
+func (s *session) planTarget(ctx context.Context, cs *cStep, node *steps.Node, missing missingFacts, offline bool) PlanTarget {
 	pt := PlanTarget{Node: nodeName(node), Decision: PlanRun}
 	if cs.when != nil {
 		switch {
 		case readsSteps(cs.when):
 			return PlanTarget{Node: pt.Node, Decision: PlanLater, Reason: "when reads earlier steps' results: " + cs.When.Src}
-		case !factsOK && readsFacts(cs.when):
-			return PlanTarget{Node: pt.Node, Decision: PlanUnknown, Reason: "when needs facts that were not read"}
+		case missing.blocks(cs.when) != "":
+			return PlanTarget{Node: pt.Node, Decision: PlanUnknown, Reason: "when needs fact " + missing.blocks(cs.when) + ", which could not be read"}
 		}
 		ok, err := cs.when.RunBool(s.env(node, nil))
 		if err != nil {
@@ -294,4 +311,3 @@ func summarizeTargets(ts []PlanTarget) string {
 }
 
 func readsSteps(p *eval.Program) bool { return p != nil && len(p.Refs.Steps) > 0 }
-func readsFacts(p *eval.Program) bool { return p != nil && len(p.Refs.Facts) > 0 }

@@ -112,9 +112,6 @@ func (s *session) reconciledOutputs(cs *cStep, node *steps.Node, result any) (js
 		return nil, nil
 	}
 	raw, _ := json.Marshal(plain)
-	outputs, err := s.outputs(cs, s.env(node, plain))
-	if err != nil {
-		return raw, nil
-	}
+	outputs, _ := s.outputs(cs, s.env(node, plain))
 	return raw, outputs
 }

@@ -1,7 +1,10 @@
 package engine
 
 import (
+	"encoding/json"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -18,20 +21,38 @@ type Redactor struct {
 }
 
 // Add registers a secret value.
+// The quoted and escaped forms are registered too, since messages often
+// quote what they print (Go's %q, JSON, shell quoting).
 func (r *Redactor) Add(secret string) {
 	if secret == "" {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, s := range r.secrets {
-		if s == secret {
-			return
+	for _, form := range secretForms(secret) {
+		if !slices.Contains(r.secrets, form) {
+			r.secrets = append(r.secrets, form)
 		}
 	}
-	r.secrets = append(r.secrets, secret)
 	// Longest first, so a secret containing another is replaced whole.
 	sort.Slice(r.secrets, func(i, j int) bool { return len(r.secrets[i]) > len(r.secrets[j]) })
+}
+
+// secretForms returns a secret as written and as it appears once escaped.
+func secretForms(secret string) []string {
+	forms := []string{secret}
+	add := func(f string) {
+		if f != "" && !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	q := strconv.Quote(secret)
+	add(q[1 : len(q)-1])
+	if b, err := json.Marshal(secret); err == nil {
+		add(string(b[1 : len(b)-1]))
+	}
+	add(strings.ReplaceAll(secret, `'`, `'\''`))
+	return forms
 }
 
 // String returns s with every secret replaced.

@@ -59,6 +59,8 @@ type stepRun struct {
 	notes   []Note
 	// confirmed holds an operator's confirmation not yet used.
 	confirmed *journal.Record
+	// asked holds the inputs (name to pattern) the step waits for.
+	asked map[string]string
 }
 
 // targetRun is a step's state on one node ("" for a step without targets).
@@ -148,7 +150,7 @@ func (st *runState) applyStep(sr *stepRun, r *journal.Record) {
 		}
 	case recFinished:
 		t := sr.target(r.Node)
-		t.state, t.reason, t.finished, t.inflight = r.State, r.Error, r.Time, nil
+		t.state, t.reason, t.finished, t.inflight = r.State, firstNonEmpty(r.Error, r.Message), r.Time, nil
 		t.progress = r.Progress
 		t.result = r.Result
 		t.outputs = decodeOutputs(r.Outputs)
@@ -159,7 +161,7 @@ func (st *runState) applyStep(sr *stepRun, r *journal.Record) {
 		t := sr.target(r.Node)
 		t.state, t.reason = StateUnknown, "interrupted while running: "+r.Message
 	case recWaiting:
-		sr.state = ""
+		sr.state, sr.asked = "", r.Inputs
 		t := sr.target(r.Node)
 		t.state, t.reason, t.inflight = StateWaiting, r.Message, nil
 	case recConfirmed:

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"regexp"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/ucops/runbook/engine/decode"
 	"os"
 	"slices"
 	"sort"
@@ -87,7 +90,8 @@ func Resume(ctx context.Context, opts Options, ro ResumeOptions) (*Outcome, erro
 	if err != nil {
 		return nil, inputErr(err)
 	}
-	lock, err := opts.Store.Lock(lockName(eff), Holder{
+	key, what := lockKey(eff)
+	lock, err := opts.Store.Lock(key, what, Holder{
 		RunID: dir.ID, PID: os.Getpid(), Host: hostname(), User: opts.by(), Command: "resume", Since: time.Now(),
 	})
 	if err != nil {
@@ -101,6 +105,12 @@ func Resume(ctx context.Context, opts Options, ro ResumeOptions) (*Outcome, erro
 		return nil, inputErr(err)
 	}
 	return s.start(ctx, recResumed, "resume", func(ctx context.Context) (*Outcome, error) {
+		if eff.drift != "" {
+			if err := s.record(&journal.Record{Type: recDecision, Message: "allow-drift", By: s.opts.by(), Reason: eff.drift}); err != nil {
+				return nil, err
+			}
+			s.emit(Event{Kind: EventDecision, State: "allow-drift", Message: eff.drift})
+		}
 		if err := s.decide(ro); err != nil {
 			return nil, err
 		}
@@ -162,9 +172,13 @@ func secretParamsAgain(opts Options, eff *Effective, meta *RunMeta, flags []stri
 			continue
 		}
 		for _, f := range fresh.Params {
-			if f.Name == p.Name {
-				p.Value, p.Ref, p.Origin = f.Value, f.Ref, f.Origin
+			if f.Name != p.Name {
+				continue
 			}
+			if f.Origin == "unset" {
+				return inputErr(fmt.Errorf("param %s is secret, so the run did not keep it: give it again with --param %s=VALUE or in the site", p.Name, p.Name))
+			}
+			p.Value, p.Ref, p.Origin = f.Value, f.Ref, f.Origin
 		}
 	}
 	return nil
@@ -186,7 +200,7 @@ func checkDrift(opts Options, dir *RunDir, meta *RunMeta, pinned *Effective, st 
 			continue
 		}
 		changed = append(changed, id)
-		if sr, ok := st.steps[id]; ok && (len(sr.targets) > 0 || sr.state != "") {
+		if sr, ok := st.steps[id]; ok && (len(sr.targets) > 0 || sr.state != "") && !strings.HasPrefix(id, sectionPrefix) {
 			started = append(started, id)
 		}
 	}
@@ -200,6 +214,8 @@ func checkDrift(opts Options, dir *RunDir, meta *RunMeta, pinned *Effective, st 
 	}
 	current.Nodes, current.Params = pinned.Nodes, pinned.Params
 	current.Site = pinned.Site
+	current.drift = fmt.Sprintf("took the changed runbook (%s -> %s); changed: %s",
+		meta.Runbook.Digest, current.Digest, strings.Join(changed, ", "))
 	return current, repin(dir, meta, current)
 }
 
@@ -236,13 +252,20 @@ func (s *session) checkDecisions(ro ResumeOptions) error {
 			return s.unknownStep(id)
 		}
 	}
-	for _, id := range []string{ro.Rerun, ro.MarkDone} {
+	for _, id := range []string{ro.Rerun, ro.MarkDone, ro.Confirm} {
 		if sr := s.st.steps[id]; id != "" && sr.done() {
 			return fmt.Errorf("step %s is already %s; use --from %s to run it again", id, sr.stepState(), id)
 		}
 	}
-	if ro.MarkDone != "" && strings.TrimSpace(ro.Reason) == "" {
-		return errors.New("--mark-done needs --reason: say why the step counts as done")
+	for flag, id := range map[string]string{"--mark-done": ro.MarkDone, "--rerun": ro.Rerun, "--from": ro.From} {
+		if id != "" && strings.TrimSpace(ro.Reason) == "" {
+			return fmt.Errorf("%s needs --reason: say why, for the change record", flag)
+		}
+	}
+	if ro.Confirm != "" {
+		if err := checkInputs(s.st.steps[ro.Confirm].asked, ro.Inputs); err != nil {
+			return fmt.Errorf("--confirm %s: %w", ro.Confirm, err)
+		}
 	}
 	if ro.From != "" && ro.Preview != nil {
 		keep, rerun := s.fromPreview(ro.From)
@@ -251,6 +274,39 @@ func (s *session) checkDecisions(ro ResumeOptions) error {
 		}
 	}
 	return nil
+}
+
+// checkInputs checks --input values against what a waiting step asked.
+func checkInputs(asked, given map[string]string) error {
+	if asked == nil {
+		return nil
+	}
+	names := make([]string, 0, len(asked))
+	for n := range asked {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var errs []error
+	for n, v := range given {
+		pattern, ok := asked[n]
+		switch {
+		case !ok:
+			errs = append(errs, fmt.Errorf("the step asks for no input %q%s", n, decode.DidYouMean(n, names)))
+		case pattern != "" && !fullMatch(pattern, v):
+			errs = append(errs, fmt.Errorf("input %s: %q does not match %s", n, v, pattern))
+		}
+	}
+	for _, n := range names {
+		if _, ok := given[n]; !ok {
+			errs = append(errs, fmt.Errorf("input %s is missing: add --input %s=VALUE", n, n))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func fullMatch(pattern, v string) bool {
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	return err == nil && re.MatchString(v)
 }
 
 // decide journals the operator's decisions, already checked.

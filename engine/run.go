@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -44,7 +46,8 @@ func Run(ctx context.Context, opts Options, lo LoadOptions) (*Outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	lock, err := opts.Store.Lock(lockName(eff), Holder{
+	key, what := lockKey(eff)
+	lock, err := opts.Store.Lock(key, what, Holder{
 		RunID: dir.ID, PID: os.Getpid(), Host: hostname(), User: opts.by(), Command: "run", Since: time.Now(),
 	})
 	if err != nil {
@@ -52,8 +55,12 @@ func Run(ctx context.Context, opts Options, lo LoadOptions) (*Outcome, error) {
 		return nil, inputErr(err)
 	}
 	defer lock.Release()
+	if err := checkUnfinished(opts, eff, dir.ID); err != nil {
+		os.RemoveAll(dir.Path)
+		return nil, inputErr(err)
+	}
 
-	meta, err := pin(dir, eff, lo, opts.by())
+	meta, err := pin(dir, eff, lo, opts.by(), opts.Store.lockPath(key))
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +68,44 @@ func Run(ctx context.Context, opts Options, lo LoadOptions) (*Outcome, error) {
 	return s.start(ctx, recRunStarted, "run", nil)
 }
 
-// lockName is what a run locks: its site, or its runbook without a site.
-func lockName(eff *Effective) string {
+// lockKey is what a run locks, and how to name it: its site, or its
+// runbook when it has no site.
+func lockKey(eff *Effective) (key, what string) {
 	if eff.Site != nil {
-		return "site-" + eff.Site.Metadata.Name
+		return "site-" + eff.Site.Metadata.Name, "site " + eff.Site.Metadata.Name
 	}
-	return "runbook-" + eff.Runbook.Metadata.Name
+	return "runbook-" + eff.Runbook.Metadata.Name, "runbook " + eff.Runbook.Metadata.Name
+}
+
+// checkUnfinished refuses a new run while the site's last run in this
+// state directory has not finished: starting afresh would do its finished
+// steps again. Options.New overrides.
+func checkUnfinished(opts Options, eff *Effective, self string) error {
+	if opts.New {
+		return nil
+	}
+	ids, err := opts.Store.RunIDs()
+	if err != nil {
+		return err
+	}
+	key, what := lockKey(eff)
+	for i := len(ids) - 1; i >= 0; i-- {
+		if ids[i] == self {
+			continue
+		}
+		dir := &RunDir{ID: ids[i], Path: opts.Store.runPath(ids[i])}
+		meta, err := dir.ReadMeta()
+		if err != nil || meta.LockFile != opts.Store.lockPath(key) {
+			continue
+		}
+		st, _, err := replayRun(opts.Loader, dir)
+		if err != nil || st.State == StateSucceeded {
+			return nil
+		}
+		return fmt.Errorf("%s has an unfinished run %s (%s): resume it with %s resume %s, or start a new run anyway with run --new",
+			what, meta.RunID, st.State, opts.command(), meta.RunID)
+	}
+	return nil
 }
 
 func hostname() string {
@@ -75,7 +114,7 @@ func hostname() string {
 }
 
 // pin writes the effective runbook and run.json into the run directory.
-func pin(dir *RunDir, eff *Effective, lo LoadOptions, by string) (*RunMeta, error) {
+func pin(dir *RunDir, eff *Effective, lo LoadOptions, by, lockFile string) (*RunMeta, error) {
 	doc, err := marshalTree(eff)
 	if err != nil {
 		return nil, err
@@ -86,8 +125,8 @@ func pin(dir *RunDir, eff *Effective, lo LoadOptions, by string) (*RunMeta, erro
 	meta := &RunMeta{
 		RunID: dir.ID, Created: time.Now().UTC(), By: by,
 		Runbook: RunbookRef{Name: eff.Runbook.Metadata.Name, Version: eff.Runbook.Metadata.Version, Digest: eff.Digest},
-		Source:  sourceRef(lo.Runbook), ParamFlags: lo.Params, Inventory: eff.Nodes,
-		StepDigests: StepDigests(eff.Tree),
+		Source:  sourceRef(lo.Runbook), ParamFlags: publicFlags(lo.Params, eff), Inventory: eff.Nodes,
+		StepDigests: StepDigests(eff.Tree), LockFile: lockFile,
 	}
 	if eff.Site != nil {
 		meta.SiteFile, meta.SiteName = absPath(eff.Site.File), eff.Site.Metadata.Name
@@ -111,6 +150,20 @@ func marshalTree(eff *Effective) ([]byte, error) {
 		return nil, fmt.Errorf("pin runbook: %w", err)
 	}
 	return doc, nil
+}
+
+// publicFlags keeps the --param values of params that are not secret: a
+// run never stores a secret, resume asks for it again.
+func publicFlags(flags []string, eff *Effective) []string {
+	var out []string
+	for _, f := range flags {
+		name, _, _ := strings.Cut(f, "=")
+		if p, ok := eff.Runbook.Params.Get(name); ok && p.Secret {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
 }
 
 func writeMeta(dir *RunDir, meta *RunMeta) error {
@@ -188,11 +241,11 @@ func (s *session) next(state string) string {
 	id := s.meta.RunID
 	switch state {
 	case StateFailed:
-		return fmt.Sprintf("fix the cause, then: runbook resume %s", id)
+		return fmt.Sprintf("fix the cause, then: %s resume %s", s.opts.command(), id)
 	case StateBlocked:
-		return fmt.Sprintf("clear the guard's condition, then: runbook resume %s", id)
+		return fmt.Sprintf("clear the guard's condition, then: %s resume %s", s.opts.command(), id)
 	case StateInterrupted:
-		return fmt.Sprintf("runbook resume %s", id)
+		return fmt.Sprintf("%s resume %s", s.opts.command(), id)
 	}
 	return ""
 }
@@ -263,12 +316,29 @@ func (s *session) stopped(cs *cStep, state string) *Outcome {
 	}
 	switch state {
 	case StateWaiting:
-		out.Next = fmt.Sprintf("do what the step asks, then: runbook resume %s --confirm %s [--input NAME=VALUE]", s.meta.RunID, cs.ID)
+		out.Next = fmt.Sprintf("do what the step asks, then: %s resume %s --confirm %s%s", s.opts.command(), s.meta.RunID, cs.ID, s.inputHint(cs.ID))
 	case StateUnknown:
-		out.Next = fmt.Sprintf("check the system, then: runbook resume %[1]s --rerun %[2]s (it did not happen) "+
-			"or runbook resume %[1]s --mark-done %[2]s --reason \"...\" (it happened)", s.meta.RunID, cs.ID)
+		out.Next = fmt.Sprintf("check the system, then: %[3]s resume %[1]s --rerun %[2]s --reason \"...\" (it did not happen) "+
+			"or %[3]s resume %[1]s --mark-done %[2]s --reason \"...\" (it happened)", s.meta.RunID, cs.ID, s.opts.command())
 	}
 	return out
+}
+
+// inputHint spells the --input flags a waiting step needs.
+func (s *session) inputHint(step string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	asked := s.st.steps[step].asked
+	names := make([]string, 0, len(asked))
+	for n := range asked {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var b strings.Builder
+	for _, n := range names {
+		fmt.Fprintf(&b, " --input %s=VALUE", n)
+	}
+	return b.String()
 }
 
 // finally runs the cleanup steps on a fresh context, bounded in time, even

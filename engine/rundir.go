@@ -27,6 +27,11 @@ const (
 // one lock file per site.
 type Store struct {
 	Dir string
+	// LockDir holds the site locks; default Dir/locks. Point it at a
+	// directory every user of the machine shares (the CLI uses the system
+	// temporary directory) to keep one run per site across state
+	// directories.
+	LockDir string
 }
 
 // RunMeta is what a run pins when it starts (run.json): enough to resume
@@ -49,6 +54,9 @@ type RunMeta struct {
 	ParamFlags   []string          `json:"param_flags,omitempty"`
 	Inventory    []steps.Node      `json:"inventory"`
 	StepDigests  map[string]string `json:"step_digests"`
+	// LockFile is the lock the run takes, so status can tell a live run
+	// from a dead one.
+	LockFile string `json:"lock_file,omitempty"`
 }
 
 // RunDir is the directory of one run.
@@ -61,7 +69,7 @@ type RunDir struct {
 func (s *Store) NewRun(label string, now time.Time) (*RunDir, error) {
 	runs := filepath.Join(s.Dir, "runs")
 	if err := os.MkdirAll(runs, 0o700); err != nil {
-		return nil, fmt.Errorf("state directory: %w", err)
+		return nil, inputErr(fmt.Errorf("state directory: %w", err))
 	}
 	base := now.UTC().Format("20060102-150405") + "-" + safeName(label)
 	for i := 0; i < 100; i++ {

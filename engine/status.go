@@ -36,7 +36,7 @@ func replayRun(l *Loader, dir *RunDir) (*State, []journal.Record, error) {
 		return nil, nil, err
 	}
 	snap := replay(eff.stepIDs(), recs).snapshot(meta, eff)
-	if snap.State == StateRunning && !lockHeld(dir) {
+	if snap.State == StateRunning && !lockHeld(meta) {
 		// The process that ran it is gone: it crashed or was killed.
 		snap.State = StateInterrupted
 		snap.Next = "runbook resume " + meta.RunID

@@ -145,7 +145,11 @@ func (e *Effective) selectNodes(t *cTargets, env func(*steps.Node) *eval.Env) ([
 
 // confirmStep asks before a mutating step marked confirm: "" to go on.
 func (s *session) confirmStep(ctx context.Context, cs *cStep, nodes []*steps.Node) string {
-	if !cs.Confirm || !cs.with.mutates() || s.opts.Yes {
+	if !cs.Confirm || !cs.with.mutates() {
+		return ""
+	}
+	if s.opts.Yes {
+		s.recordStep(&journal.Record{Type: recConfirmed, Step: cs.ID, By: s.opts.by(), Reason: "confirmed in advance with --yes"})
 		return ""
 	}
 	names := make([]string, 0, len(nodes))
@@ -157,6 +161,11 @@ func (s *session) confirmStep(ctx context.Context, cs *cStep, nodes []*steps.Nod
 	text := fmt.Sprintf("About to run %q (%s)", firstNonEmpty(cs.Title, cs.ID), cs.Action)
 	if len(names) > 0 {
 		text += " on " + strings.Join(names, ", ")
+	}
+	if in, err := s.renderInput(cs, nodes[0]); err == nil {
+		if b, err := json.Marshal(in); err == nil {
+			text += " with " + s.red.String(string(b))
+		}
 	}
 	op := &stepOperator{s: s, step: cs.ID}
 	if _, err := op.Confirm(ctx, steps.Confirmation{Step: cs.ID, Instructions: text + "."}); err != nil {
@@ -372,23 +381,20 @@ func (s *session) finish(ctx, actx context.Context, cs *cStep, node *steps.Node,
 		s.emit(Event{Kind: EventInterrupted, Step: cs.ID, Node: name, Attempt: attempt, Message: msg})
 		return StateInterrupted
 	case errors.Is(err, steps.ErrNoOperator):
-		msg := "waiting for an operator: " + strings.TrimSuffix(err.Error(), ": "+steps.ErrNoOperator.Error())
-		s.recordStep(&journal.Record{Type: recWaiting, Step: cs.ID, Node: name, Attempt: attempt, Message: msg})
-		s.emit(Event{Kind: EventWaiting, Step: cs.ID, Node: name, Message: msg})
-		return StateWaiting
+		return s.waiting(cs, name, attempt, err)
 	case err != nil:
 		if errors.Is(context.Cause(actx), errStepTimeout) {
 			err = fmt.Errorf("timed out after %s: %w", cs.Timeout, err)
 		}
 		return s.finishFailed(cs, name, attempt, err, took, lines)
 	}
-	plain, outputs, err := s.check(cs, node, result)
+	plain, outputs, problems, err := s.check(cs, node, result)
 	if err != nil {
 		return s.finishFailedWith(cs, name, attempt, err, took, lines, plain)
 	}
 	rec := &journal.Record{
 		Type: recFinished, Step: cs.ID, Node: name, Attempt: attempt, State: StateSucceeded,
-		Result: plain, Outputs: outputs, Progress: lines, Millis: took.Milliseconds(),
+		Result: plain, Outputs: outputs, Progress: lines, Millis: took.Milliseconds(), Message: problems,
 	}
 	if err := s.record(rec); err != nil {
 		s.emit(Event{Kind: EventWarning, Step: cs.ID, Node: name, Error: err.Error()})
@@ -397,6 +403,26 @@ func (s *session) finish(ctx, actx context.Context, cs *cStep, node *steps.Node,
 	s.emit(Event{Kind: EventFinished, Step: cs.ID, Node: name, Attempt: attempt, State: StateSucceeded,
 		Millis: took.Milliseconds(), Outputs: decodeOutputs(outputs)})
 	return StateSucceeded
+}
+
+// waiting journals an operator step that has no answer yet, with what it
+// asks: the instructions, and the inputs with their patterns.
+func (s *session) waiting(cs *cStep, node string, attempt int, err error) string {
+	s.mu.Lock()
+	req, asked := s.asked[cs.ID]
+	s.mu.Unlock()
+	msg := "waiting for an operator: " + strings.TrimSuffix(err.Error(), ": "+steps.ErrNoOperator.Error())
+	var inputs map[string]string
+	if asked {
+		msg = "waiting for an operator: " + strings.TrimSpace(req.Instructions)
+		inputs = map[string]string{}
+		for _, in := range req.Inputs {
+			inputs[in.Name] = in.Pattern
+		}
+	}
+	s.recordStep(&journal.Record{Type: recWaiting, Step: cs.ID, Node: node, Attempt: attempt, Message: msg, Inputs: inputs})
+	s.emit(Event{Kind: EventWaiting, Step: cs.ID, Node: node, Message: msg})
+	return StateWaiting
 }
 
 func (s *session) finishFailed(cs *cStep, node string, attempt int, err error, took time.Duration, lines []string) string {
@@ -417,41 +443,51 @@ func (s *session) finishFailedWith(cs *cStep, node string, attempt int, err erro
 
 // check turns a result into plain JSON, checks verify and computes the
 // outputs.
-func (s *session) check(cs *cStep, node *steps.Node, result any) (json.RawMessage, json.RawMessage, error) {
+func (s *session) check(cs *cStep, node *steps.Node, result any) (json.RawMessage, json.RawMessage, string, error) {
 	plain, err := eval.Plain(result)
 	if err != nil {
-		return nil, nil, fmt.Errorf("result of %s: %w", cs.Action, err)
+		return nil, nil, "", fmt.Errorf("result of %s: %w", cs.Action, err)
 	}
 	raw, _ := json.Marshal(plain)
 	env := s.env(node, plain)
 	for _, v := range cs.verify {
 		ok, err := v.RunBool(env)
 		if err != nil {
-			return raw, nil, fmt.Errorf("verify: %w", err)
+			return raw, nil, "", fmt.Errorf("verify: %w", err)
 		}
 		if !ok {
-			return raw, nil, fmt.Errorf("verify failed: %s", v.Source)
+			return raw, nil, "", fmt.Errorf("verify failed: %s", v.Source)
 		}
 	}
-	outputs, err := s.outputs(cs, env)
-	return raw, outputs, err
+	outputs, problems := s.outputs(cs, env)
+	for _, p := range problems {
+		s.emit(Event{Kind: EventWarning, Step: cs.ID, Node: nodeName(node), Message: p})
+	}
+	return raw, outputs, strings.Join(problems, "; "), nil
 }
 
-func (s *session) outputs(cs *cStep, env *eval.Env) (json.RawMessage, error) {
+// outputs computes a step's outputs. An output that cannot be computed is
+// null and reported as a problem, not a failure: the action has done its
+// work, and failing the step would make a resume do it again.
+func (s *session) outputs(cs *cStep, env *eval.Env) (json.RawMessage, []string) {
 	if len(cs.outputs) == 0 {
 		return nil, nil
 	}
 	out := map[string]any{}
+	var problems []string
 	for _, o := range cs.outputs {
 		v, err := o.prog.Run(env)
+		if err == nil {
+			v, err = eval.Plain(v)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("output %s: %w", o.name, err)
+			problems = append(problems, fmt.Sprintf("output %s cannot be computed, so it is null: %v", o.name, err))
+			v = nil
 		}
-		if out[o.name], err = eval.Plain(v); err != nil {
-			return nil, fmt.Errorf("output %s: %w", o.name, err)
-		}
+		out[o.name] = v
 	}
-	return json.Marshal(out)
+	raw, _ := json.Marshal(out)
+	return raw, problems
 }
 
 // inputDigest is the sha256 of a rendered input, recorded with "started"

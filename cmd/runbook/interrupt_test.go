@@ -32,7 +32,7 @@ steps:
 	if code != exitInterrupted {
 		t.Fatalf("exit %d, want 130\n%s%s", code, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "run interrupted") || !strings.Contains(out.String(), "next: runbook resume") {
+	if !strings.Contains(out.String(), "run interrupted") || !strings.Contains(out.String(), "next: runbook --state-dir "+state+" resume ") {
 		t.Fatalf("output:\n%s", out.String())
 	}
 

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -25,8 +24,9 @@ type terminalOperator struct {
 	out io.Writer
 }
 
-// errDeclined is returned when the operator does not answer yes.
-var errDeclined = errors.New("the operator did not confirm")
+// errDeclined is returned when the operator does not answer yes: the run
+// then waits, as it does without a terminal.
+var errDeclined = fmt.Errorf("the operator did not confirm: %w", steps.ErrNoOperator)
 
 func (o *terminalOperator) Confirm(ctx context.Context, req steps.Confirmation) (map[string]string, error) {
 	o.mu.Lock()

@@ -49,7 +49,7 @@ done or blocked, and why. It never runs an action that changes anything.
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&site, "site", "", "site file (required)")
+	cmd.Flags().StringVar(&site, "site", "", "site file")
 	cmd.Flags().StringArrayVar(&params, "param", nil, "param value name=value (repeatable)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the plan as JSON")
 	cmd.Flags().BoolVar(&offline, "offline", false, "contact nothing; decisions that need facts are unknown")

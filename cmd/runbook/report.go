@@ -22,7 +22,7 @@ HTML form is one self-contained file.`,
 			if err != nil {
 				return err
 			}
-			r, err := engine.BuildReport(&engine.Store{Dir: a.stateDir}, l, first(args))
+			r, err := engine.BuildReport(a.store(), l, first(args))
 			if err != nil {
 				return a.outcome(nil, err)
 			}

@@ -17,6 +17,7 @@ type app struct {
 	stdout, stderr io.Writer
 
 	stateDir       string
+	stateDirFlag   bool // --state-dir was given on the command line
 	nonInteractive bool
 	noColor        bool
 }
@@ -34,6 +35,9 @@ typed steps with guards, a plan that checks every guard against the live
 system without changing it, a durable journal, and resume after any failure.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			a.stateDirFlag = cmd.Flags().Changed("state-dir")
+		},
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)

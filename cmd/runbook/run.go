@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -17,6 +19,7 @@ type execFlags struct {
 	yes    bool
 	json   bool
 	by     string
+	new    bool
 }
 
 func (f *execFlags) register(cmd *cobra.Command) {
@@ -35,7 +38,8 @@ func (a *app) options(f *execFlags) (engine.Options, *renderer, error) {
 	tty := a.interactive()
 	r := newRenderer(a.stdout, f.json, tty, !a.noColor)
 	opts := engine.Options{
-		Store: &engine.Store{Dir: a.stateDir}, Loader: l, Sink: r.Event, By: f.by, Yes: f.yes,
+		Store: a.store(), Loader: l, Sink: r.Event, By: f.by, Yes: f.yes, New: f.new,
+		Command: a.commandPrefix(),
 	}
 	if tty {
 		opts.Operator = &terminalOperator{in: bufio.NewReader(a.stdin), out: a.stdout}
@@ -69,6 +73,7 @@ by a guard, 4 waiting for an operator, 5 outcome unknown, 130 interrupted.`,
 		},
 	}
 	cmd.Flags().StringVar(&site, "site", "", "site file")
+	cmd.Flags().BoolVar(&f.new, "new", false, "start a new run even though the site's last run has not finished")
 	f.register(cmd)
 	return cmd
 }
@@ -159,6 +164,35 @@ func (a *app) preview(yes bool) func(keep, rerun []string) bool {
 		line, _ := bufio.NewReader(a.stdin).ReadString('\n')
 		return strings.TrimSpace(line) == "yes"
 	}
+}
+
+// store is the state directory, with site locks in a directory every user
+// of the machine shares (env RUNBOOK_LOCK_DIR, default the system temporary
+// directory), so one run per site holds across state directories.
+func (a *app) store() *engine.Store {
+	lockDir := os.Getenv("RUNBOOK_LOCK_DIR")
+	if lockDir == "" {
+		lockDir = filepath.Join(os.TempDir(), "runbook-locks")
+	}
+	return &engine.Store{Dir: a.stateDir, LockDir: lockDir}
+}
+
+// commandPrefix is how to call runbook again with the same state
+// directory, for the commands the engine suggests.
+func (a *app) commandPrefix() string {
+	if a.stateDirFlag {
+		return "runbook --state-dir " + shellQuote(a.stateDir)
+	}
+	return "runbook"
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // outcome maps the engine's result onto the exit codes.

@@ -24,7 +24,7 @@ state and steps [{id, state, attempts, targets [{node, state, attempts}]}].`,
 			if err != nil {
 				return err
 			}
-			st, err := engine.Status(&engine.Store{Dir: a.stateDir}, l, first(args))
+			st, err := engine.Status(a.store(), l, first(args))
 			if err != nil {
 				return a.outcome(nil, err)
 			}
@@ -86,7 +86,7 @@ func (a *app) runsCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			runs, err := engine.Runs(&engine.Store{Dir: a.stateDir}, l)
+			runs, err := engine.Runs(a.store(), l)
 			if err != nil {
 				return err
 			}
