@@ -123,7 +123,7 @@ func read(ctx context.Context, rt *steps.Runtime, acc Access, cmd string) (strin
 		if err == nil || !settle(rt, c) || attempt == 2 || ctx.Err() != nil {
 			return out, err
 		}
-		rt.Progress("%s: CLI session dropped during %q; reconnecting", c.Node(), cmd)
+		rt.Progress("%s: CLI session dropped; reconnecting to run %q", c.Node(), cmd)
 	}
 }
 

@@ -1,6 +1,7 @@
 package cucm
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -99,5 +100,25 @@ func TestRestartFailures(t *testing.T) {
 				t.Errorf("check = %+v, %v; want %s", c, err, tt.check)
 			}
 		})
+	}
+}
+
+func TestCancelClosesTheSession(t *testing.T) {
+	cfg := cucmsim.TestConfig("")
+	cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", Service: "Cisco Tomcat", Action: "slow",
+		Delay: 2 * time.Second}}
+	e := startEnv(t, cfg)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	a := lookup(t, "cucm.service.restart")
+	_, err := a.Run(ctx, e.runtime("cucm-sub1"), input(t, a, "service: Cisco Tomcat"))
+	want := `"utils service restart Cisco Tomcat" on cucm-sub1: context deadline exceeded`
+	if errText(err) != want {
+		t.Errorf("error:\n got %v\nwant %s", err, want)
+	}
+	// The next step opens a new session.
+	e.must("cucm.version", "cucm-sub1", "")
+	if n := e.logins("cucm-sub1"); n != 2 {
+		t.Errorf("%d logins, want 2", n)
 	}
 }

@@ -75,7 +75,7 @@ func TestReconnectAfterDrop(t *testing.T) {
 	if n := e.logins("cucm-pub"); n != 2 {
 		t.Errorf("%d logins, want 2", n)
 	}
-	want := "cucm-pub: CLI session dropped during \"utils service list\"; reconnecting"
+	want := "cucm-pub: CLI session dropped; reconnecting to run \"utils service list\""
 	if !contains(e.notes, want) {
 		t.Errorf("notes %q lack %q", e.notes, want)
 	}

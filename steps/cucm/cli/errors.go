@@ -9,6 +9,9 @@ import (
 // ErrDropped matches every *DroppedError.
 var ErrDropped = errors.New("CLI session dropped")
 
+// errClosed is why a session closed by its owner cannot run commands.
+var errClosed = errors.New("the session was closed")
+
 // DroppedError reports a session that ended while a command ran or before
 // it was sent. Whether the command took effect is not known.
 type DroppedError struct {

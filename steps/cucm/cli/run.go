@@ -45,6 +45,9 @@ func (s *Session) Run(ctx context.Context, cmd string, answers ...Answer) (strin
 	if err := s.out.ended(); err != nil {
 		return "", &DroppedError{Node: s.cfg.Node, Command: cmd, Err: err}
 	}
+	if s.closed.Load() {
+		return "", &DroppedError{Node: s.cfg.Node, Command: cmd, Err: errClosed}
+	}
 	stop := context.AfterFunc(ctx, func() { s.Close() })
 	defer stop()
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -28,6 +29,7 @@ type Session struct {
 
 	mu        sync.Mutex // held while a command runs
 	closeOnce sync.Once
+	closed    atomic.Bool
 }
 
 // Prompt returns the prompt the CLI prints, such as "admin:".
@@ -42,6 +44,7 @@ func (s *Session) Node() string { return s.cfg.Node }
 // Close ends the session. It is safe to call more than once.
 func (s *Session) Close() error {
 	s.closeOnce.Do(func() {
+		s.closed.Store(true)
 		s.shell.Close()
 		s.client.Close()
 	})
@@ -49,7 +52,7 @@ func (s *Session) Close() error {
 }
 
 // Alive reports whether the session is still open.
-func (s *Session) Alive() bool { return s.out.ended() == nil }
+func (s *Session) Alive() bool { return !s.closed.Load() && s.out.ended() == nil }
 
 // start opens the PTY and shell and waits for the first prompt.
 func start(ctx context.Context, cfg *Config, client *ssh.Client) (*Session, error) {
