@@ -48,7 +48,7 @@ type fakeCLI struct {
 }
 
 // startCLI starts f on 127.0.0.1 and stops it when the test ends.
-func startCLI(t *testing.T, f *fakeCLI) *fakeCLI {
+func startCLI(t testing.TB, f *fakeCLI) *fakeCLI {
 	t.Helper()
 	if f.User == "" {
 		f.User, f.Password = "admin", "s3cret"
@@ -81,7 +81,7 @@ func startCLI(t *testing.T, f *fakeCLI) *fakeCLI {
 	return f
 }
 
-func newSigner(t *testing.T, legacy bool) ssh.Signer {
+func newSigner(t testing.TB, legacy bool) ssh.Signer {
 	t.Helper()
 	if legacy {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -293,7 +293,7 @@ func (c *shellConn) command(line string, n int) bool {
 
 // knownHostsFor writes a known_hosts file holding f's key (or another
 // key, for mismatch tests) and returns its path.
-func knownHostsFor(t *testing.T, f *fakeCLI, key ssh.PublicKey) string {
+func knownHostsFor(t testing.TB, f *fakeCLI, key ssh.PublicKey) string {
 	t.Helper()
 	if key == nil {
 		key = f.key.PublicKey()

@@ -20,7 +20,7 @@ const versionOut = "Active Master Version: 14.0.1.12900-161\n" +
 func version(c *shellConn) { c.Printf("%s", versionOut) }
 
 // config returns a Config for f that trusts f's host key.
-func config(t *testing.T, f *fakeCLI) Config {
+func config(t testing.TB, f *fakeCLI) Config {
 	return Config{Node: "cucm-pub", Addr: f.addr, User: f.User, Password: f.Password,
 		SSH:       steps.SSHSettings{KnownHosts: knownHostsFor(t, f, nil)},
 		KeepAlive: -1, Quiet: 200 * time.Millisecond}
