@@ -132,7 +132,7 @@ func (c *checker) guardDecls(rb *Runbook) {
 			d.ErrorAt(e.Pos, "guard names are lower-case letters, digits, dashes and underscores")
 		}
 		g := e.Value
-		prog := c.compile(d, g.Check, c.scope(false, nil, ""), eval.Bool)
+		prog := c.compile(d.Field("check"), g.Check, c.scope(false, nil, ""), eval.Bool)
 		c.eff.guards[e.Name] = &cGuard{Name: e.Name, Guard: g, check: prog}
 	}
 }
@@ -146,7 +146,7 @@ func (c *checker) caveatDecls(rb *Runbook) {
 			d.ErrorAt(cv.When.Pos, "caveat id %q is used twice", cv.ID)
 		}
 		seen[cv.ID] = true
-		prog := c.compile(d, cv.When, c.scope(false, nil, ""), eval.Bool)
+		prog := c.compile(d.Field("when"), cv.When, c.scope(false, nil, ""), eval.Bool)
 		c.eff.caveats = append(c.eff.caveats, &cCaveat{Caveat: cv, when: prog})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -61,7 +62,10 @@ func (c *checker) step(d *decode.Decoder, s *Step, later []string) *cStep {
 	base.Later = later
 	cs.targets = c.targets(d, s.Targets, c.scope(true, nil, ""))
 	c.orderFirst(d, s)
-	cs.when = c.compile(d, s.When, base, eval.Bool)
+	cs.when = c.compile(d.Field("when"), s.When, base, eval.Bool)
+	if strings.Contains(s.Title, "${") {
+		cs.title = c.template(d, s.Title, s.At.Of("title", s.Pos), base)
+	}
 	cs.require = c.requires(d, s, base)
 
 	cs.action = c.action(d, s.Action, s.At.Of("action", s.Pos))
@@ -80,13 +84,13 @@ func (c *checker) step(d *decode.Decoder, s *Step, later []string) *cStep {
 	res := c.scope(fan, cs.result, s.Action)
 	res.Later = later
 	for _, v := range s.Verify {
-		cs.verify = append(cs.verify, c.compile(d, v, res, eval.Bool))
+		cs.verify = append(cs.verify, c.compile(d.Field("verify"), v, res, eval.Bool))
 	}
 	for _, o := range s.Outputs {
 		if !idPattern.MatchString(o.Name) {
 			d.ErrorAt(o.Pos, "output names are lower-case letters, digits, dashes and underscores")
 		}
-		cs.outputs = append(cs.outputs, cOutput{name: o.Name, prog: c.compile(d, o.Value, res, eval.Any)})
+		cs.outputs = append(cs.outputs, cOutput{name: o.Name, prog: c.compile(d.Field("outputs."+o.Name), o.Value, res, eval.Any)})
 	}
 	return cs
 }
@@ -130,7 +134,7 @@ func (c *checker) targets(d *decode.Decoder, t *Targets, scope *eval.Scope) *cTa
 	}
 	if t.Expr.IsSet() {
 		scope.Node = true
-		ct.expr = c.compile(d, t.Expr, scope, eval.Bool)
+		ct.expr = c.compile(d.Field("targets"), t.Expr, scope, eval.Bool)
 	}
 	return ct
 }
@@ -166,7 +170,7 @@ func (c *checker) requires(d *decode.Decoder, s *Step, scope *eval.Scope) []cReq
 			continue
 		}
 		e := Expr{Src: r.Value, Pos: r.Pos, Node: &yaml.Node{Kind: yaml.ScalarNode, Line: r.Pos.Line, Column: r.Pos.Col}}
-		out = append(out, cRequire{src: r.Value, expr: c.compile(d, e, scope, eval.Bool)})
+		out = append(out, cRequire{src: r.Value, expr: c.compile(d.Field("require"), e, scope, eval.Bool)})
 	}
 	return out
 }
@@ -177,7 +181,7 @@ func (c *checker) assertStep(d *decode.Decoder, cs *cStep, scope *eval.Scope) {
 	wd := d.Field("with")
 	wd.Decode(withNode(&cs.Step.With, cs.Pos), &in)
 	for _, e := range in.That {
-		cs.that = append(cs.that, c.compile(d, e, scope, eval.Bool))
+		cs.that = append(cs.that, c.compile(d.Field("with.that"), e, scope, eval.Bool))
 	}
 	cs.with = &inputs{node: &cs.Step.With, action: cs.action}
 }
@@ -205,5 +209,16 @@ func (c *checker) waitStep(d *decode.Decoder, cs *cStep, scope *eval.Scope) {
 	}
 	res := *scope
 	res.Result, res.Action = cs.result, in.Action
-	cw.until = c.compile(d, in.Until, &res, eval.Bool)
+	cw.until = c.compile(d.Field("with.until"), in.Until, &res, eval.Bool)
+}
+
+// template compiles a template string written at pos.
+func (c *checker) template(d *decode.Decoder, src string, pos decode.Pos, scope *eval.Scope) *eval.Template {
+	t, problems := eval.CompileTemplate(src, scope)
+	for _, p := range problems {
+		at := pos
+		at.Col += p.Offset
+		d.ErrorAt(at, "%s", p.Msg)
+	}
+	return t
 }

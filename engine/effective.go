@@ -82,6 +82,8 @@ type cOutput struct {
 type cStep struct {
 	*Step
 	finally bool
+	// title holds ${ expr } in the title, when there is any.
+	title   *eval.Template
 	action  steps.Action
 	with    *inputs
 	targets *cTargets

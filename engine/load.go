@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/Masterminds/semver/v3"
 	"go.yaml.in/yaml/v3"
@@ -112,18 +113,28 @@ func yamlError(file string, err error) error {
 }
 
 // readFile reads a user's file, naming it in the error.
+// It reads at most one byte more than maxFileSize, so that a huge file or
+// a device fails fast with a clear message rather than filling memory.
 func readFile(fsys fs.FS, name string) ([]byte, error) {
-	var data []byte
+	var f fs.File
 	var err error
 	if fsys == nil {
-		data, err = os.ReadFile(name)
+		f, err = os.Open(name)
 	} else {
-		data, err = fs.ReadFile(fsys, name)
+		f, err = fsys.Open(name)
+	}
+	var data []byte
+	if err == nil {
+		data, err = io.ReadAll(io.LimitReader(f, maxFileSize+1))
+		f.Close()
 	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
 			err = pe.Err
+		}
+		if errors.Is(err, syscall.EISDIR) {
+			err = errors.New("is a directory, not a runbook or site file")
 		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}

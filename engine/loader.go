@@ -123,7 +123,7 @@ func controlMap() map[string]steps.Action {
 
 // source finds a runbook by path or canned name.
 func (l *Loader) source(ref string) (file string, data []byte, err error) {
-	if st, statErr := os.Stat(ref); statErr == nil && !st.IsDir() {
+	if _, statErr := os.Stat(ref); statErr == nil {
 		data, err = readFile(nil, ref)
 		return ref, data, err
 	}

@@ -21,8 +21,8 @@ func overridable(key string) bool {
 	return false
 }
 
-// mergedKey reports whether a field is merged key by key rather than
-// replaced.
+// mergedKey reports whether a field is merged key by key (recursively)
+// rather than replaced.
 func mergedKey(key string) bool {
 	return key == "with" || key == "order" || key == "retry"
 }
@@ -59,7 +59,7 @@ func mapValue(n *yaml.Node, key string) (k, v *yaml.Node) {
 func setMapValue(n *yaml.Node, key, val *yaml.Node) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key.Value {
-			n.Content[i+1] = val
+			n.Content[i], n.Content[i+1] = key, val
 			return
 		}
 	}
@@ -126,15 +126,26 @@ func overrideStep(step, ov *yaml.Node, siteFile string, origins map[*yaml.Node]s
 		val := decode.Resolve(kv.Value)
 		_, cur := mapValue(step, key)
 		if cur != nil && mergedKey(key) && isMapping(cur) && isMapping(val) {
-			cur.Style &^= yaml.FlowStyle
-			for _, inner := range decode.Pairs(d, val) {
-				setMapValue(cur, inner.Key, inner.Value)
-				note(inner.Key, inner.Value, siteFile)
-			}
+			mergeMapping(d, cur, val, siteFile)
 			continue
 		}
 		setMapValue(step, kv.Key, val)
 		note(kv.Key, val, siteFile)
+	}
+}
+
+// mergeMapping merges val into cur key by key, recursively where both
+// sides hold mappings, marking every value it sets.
+func mergeMapping(d *decode.Decoder, cur, val *yaml.Node, siteFile string) {
+	cur.Style &^= yaml.FlowStyle
+	for _, kv := range decode.Pairs(d, val) {
+		_, old := mapValue(cur, kv.Key.Value)
+		if old != nil && isMapping(old) && isMapping(kv.Value) {
+			mergeMapping(d, decode.Resolve(old), decode.Resolve(kv.Value), siteFile)
+			continue
+		}
+		setMapValue(cur, kv.Key, kv.Value)
+		note(kv.Key, kv.Value, siteFile)
 	}
 }
 
@@ -159,12 +170,13 @@ func blockStyle(n *yaml.Node) {
 	}
 }
 
-// note marks an overridden value with the place it came from, for render.
+// note marks an overridden value with the place it came from, for render:
+// after a scalar, above a list or mapping.
 func note(key, val *yaml.Node, siteFile string) {
 	where := fmt.Sprintf("from %s:%d", siteFile, key.Line)
 	if val.Kind == yaml.ScalarNode {
 		val.LineComment = where
 	} else {
-		key.LineComment = where
+		key.HeadComment = where
 	}
 }

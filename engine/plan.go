@@ -173,7 +173,7 @@ func (s *session) planCaveats(missing missingFacts) []string {
 
 // planStep decides what a run would do with one step.
 func (s *session) planStep(ctx context.Context, cs *cStep, missing missingFacts, offline bool) PlanStep {
-	ps := PlanStep{ID: cs.ID, Title: cs.Title, Action: cs.Action, Finally: cs.finally}
+	ps := PlanStep{ID: cs.ID, Title: s.title(cs), Action: cs.Action, Finally: cs.finally}
 	if cs.action != nil {
 		ps.Mutates = cs.with.mutates()
 	}

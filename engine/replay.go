@@ -61,6 +61,8 @@ type stepRun struct {
 	confirmed *journal.Record
 	// asked holds the inputs (name to pattern) the step waits for.
 	asked map[string]string
+	// title is the title as rendered when the step ran.
+	title string
 }
 
 // targetRun is a step's state on one node ("" for a step without targets).
@@ -127,7 +129,7 @@ func (st *runState) apply(r *journal.Record) {
 func (st *runState) applyStep(sr *stepRun, r *journal.Record) {
 	switch r.Type {
 	case recTargets:
-		sr.state = ""
+		sr.state, sr.title = "", firstNonEmpty(r.Message, sr.title)
 		for _, node := range r.Nodes {
 			sr.target(node)
 		}
@@ -306,7 +308,7 @@ func (st *runState) snapshot(meta *RunMeta, eff *Effective) State {
 	for _, cs := range eff.steps {
 		sr := st.steps[cs.ID]
 		ss := StepState{
-			ID: cs.ID, Title: cs.Title, Action: cs.Action, Finally: cs.finally,
+			ID: cs.ID, Title: firstNonEmpty(sr.title, cs.Title), Action: cs.Action, Finally: cs.finally,
 			State: sr.stepState(), Reason: sr.reason, Events: sr.notes, Targets: []TargetState{},
 		}
 		for _, node := range sr.tOrder {

@@ -20,7 +20,7 @@ import (
 // runStep runs one step to its end state in this session: succeeded,
 // skipped, failed, blocked, waiting, unknown or interrupted.
 func (s *session) runStep(ctx context.Context, cs *cStep) string {
-	s.emit(Event{Kind: EventStepStarted, Step: cs.ID, Title: cs.Title})
+	s.emit(Event{Kind: EventStepStarted, Step: cs.ID, Title: s.title(cs)})
 	if cs.Skip {
 		reason := "skipped by the site: " + cs.Reason
 		s.recordStep(&journal.Record{Type: recSkipped, Step: cs.ID, Reason: reason})
@@ -67,7 +67,20 @@ func (s *session) recordTargets(cs *cStep, nodes []*steps.Node) error {
 	if known {
 		return nil
 	}
-	return s.record(&journal.Record{Type: recTargets, Step: cs.ID, Nodes: names})
+	return s.record(&journal.Record{Type: recTargets, Step: cs.ID, Nodes: names, Message: s.title(cs)})
+}
+
+// title renders a step's title; a title whose expressions fail is shown
+// as written.
+func (s *session) title(cs *cStep) string {
+	if cs.title == nil {
+		return cs.Title
+	}
+	v, err := cs.title.Render(s.env(nil, nil))
+	if err != nil {
+		return cs.Title
+	}
+	return eval.Text(v)
 }
 
 // recordStep records a step-level event, reporting a journal failure as
@@ -158,7 +171,7 @@ func (s *session) confirmStep(ctx context.Context, cs *cStep, nodes []*steps.Nod
 			names = append(names, n.Name)
 		}
 	}
-	text := fmt.Sprintf("About to run %q (%s)", firstNonEmpty(cs.Title, cs.ID), cs.Action)
+	text := fmt.Sprintf("About to run %q (%s)", firstNonEmpty(s.title(cs), cs.ID), cs.Action)
 	if len(names) > 0 {
 		text += " on " + strings.Join(names, ", ")
 	}
@@ -299,6 +312,18 @@ func (s *session) runTarget(ctx context.Context, cs *cStep, node *steps.Node) st
 	}
 }
 
+// timedOut words an attempt ended by the step's timeout, keeping what the
+// action said unless it only repeats the context's error.
+func timedOut(d time.Duration, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		if msg := strings.TrimSuffix(strings.TrimSuffix(err.Error(), context.DeadlineExceeded.Error()), ": "); msg == "" ||
+			strings.HasSuffix(msg, "interrupted") {
+			return fmt.Errorf("timed out after %s", d)
+		}
+	}
+	return fmt.Errorf("timed out after %s: %w", d, err)
+}
+
 func nextDelay(d time.Duration, r Retry) time.Duration {
 	next := time.Duration(float64(d) * max(r.Backoff, 1))
 	if r.MaxDelay > 0 && next > r.MaxDelay {
@@ -346,7 +371,7 @@ func (s *session) attempt(ctx context.Context, cs *cStep, node *steps.Node) stri
 	if err := s.record(start); err != nil {
 		return s.finishFailed(cs, name, attempt, fmt.Errorf("journal: %w", err), 0, nil)
 	}
-	s.emit(Event{Kind: EventStarted, Step: cs.ID, Title: cs.Title, Node: name, Attempt: attempt})
+	s.emit(Event{Kind: EventStarted, Step: cs.ID, Title: s.title(cs), Node: name, Attempt: attempt})
 
 	prog := &progress{}
 	rt := s.runtime(cs, node, attempt, began, func(msg string) {
@@ -384,7 +409,7 @@ func (s *session) finish(ctx, actx context.Context, cs *cStep, node *steps.Node,
 		return s.waiting(cs, name, attempt, err)
 	case err != nil:
 		if errors.Is(context.Cause(actx), errStepTimeout) {
-			err = fmt.Errorf("timed out after %s: %w", cs.Timeout, err)
+			err = timedOut(cs.Timeout, err)
 		}
 		return s.finishFailed(cs, name, attempt, err, took, lines)
 	}

@@ -19,7 +19,9 @@ optionally a site file, and reports every problem, one per line, as
 file:line:col: step "id": message. Exit 0 when valid, 2 when not.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			eff, err := a.load(engine.LoadOptions{Runbook: args[0], Site: site})
+			// With a site, every required param must have a value, as a
+			// run will need it.
+			eff, err := a.load(engine.LoadOptions{Runbook: args[0], Site: site, RequireParams: site != ""})
 			if err != nil {
 				return err
 			}

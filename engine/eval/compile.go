@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"strings"
 
 	"github.com/expr-lang/expr"
@@ -108,9 +109,13 @@ func Clean(msg string) string {
 		msg = msg[skipBraces(msg, i+len("struct ")):]
 	}
 	b.WriteString(msg)
-	r := strings.NewReplacer("interface {}", "any", "map[string]", "map of ", "[]", "list of ")
-	return r.Replace(b.String())
+	r := strings.NewReplacer("interface {}", "any", "map[string]", "map of ", "[]", "list of ",
+		"unexpected token EOF", "the expression ends too early")
+	return tokenName.ReplaceAllString(r.Replace(b.String()), `"$1"`)
 }
+
+// tokenName matches expr-lang's token names, such as Bracket("{").
+var tokenName = regexp.MustCompile(`\b(?:Bracket|Operator|Identifier|Number|String|Punctuation)\("((?:[^"\\]|\\.)*)"\)`)
 
 // skipBraces returns the index just after the brace block starting at i.
 func skipBraces(s string, i int) int {

@@ -3,6 +3,7 @@ package eval
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -206,6 +207,10 @@ func Value(t reflect.Type, data any) (any, error) {
 // strings, int (for whole numbers), float64, bool and nil.
 func Plain(v any) (any, error) {
 	b, err := json.Marshal(v)
+	var uv *json.UnsupportedValueError
+	if errors.As(err, &uv) {
+		return nil, fmt.Errorf("%s is not a finite number (a division by zero?)", uv.Str)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -211,7 +211,7 @@ func (nc *nameCheck) fields(t reflect.Type, props []prop, what, kind string) {
 			}
 			f, ok := fieldByTag(t, p.name)
 			if !ok {
-				nc.errorf(p.at, "%s has no %s %q%s", what, kind, p.name, decode.DidYouMean(p.name, tags(t)))
+				nc.errorf(p.at, "%s has no %s %q%s", what, kind, p.name, suggestOrList(p.name, tags(t)))
 				return
 			}
 			t = f.Type
@@ -272,4 +272,19 @@ func varNames(vars []Var) []string {
 
 func isFunction(name string) bool {
 	return slices.Contains(FunctionNames(), name)
+}
+
+// suggestOrList suggests the closest name, or lists them all when none is
+// close and they are few.
+func suggestOrList(name string, names []string) string {
+	if s := decode.DidYouMean(name, names); s != "" {
+		return s
+	}
+	if len(names) == 0 {
+		return " (it has none)"
+	}
+	if len(names) <= 16 {
+		return " (it has " + strings.Join(names, ", ") + ")"
+	}
+	return ""
 }
