@@ -250,7 +250,26 @@ func (g *schemaGen) input(a steps.Action) map[string]any {
 	} else {
 		desc += " Read-only."
 	}
+	if fields := resultFields(a.ResultType()); len(fields) > 0 {
+		desc += " Result (for verify and outputs): " + strings.Join(fields, ", ") + "."
+	}
 	return withKey(s, "description", desc)
+}
+
+// resultFields names the fields of an action's result, as expressions
+// read them.
+func resultFields(t reflect.Type) []string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var out []string
+	for _, f := range jsonFields(t) {
+		out = append(out, "result."+f.Name)
+	}
+	return out
 }
 
 func defName(action string) string {
