@@ -14,6 +14,9 @@ import (
 // check is exec's check: `creates` exists, or `unless` succeeds. Without
 // either nothing can tell whether an arbitrary command already ran.
 func check(ctx context.Context, rt *steps.Runtime, in *Input) (steps.Check, error) {
+	if msg := stopLeftover(rt); msg != "" {
+		rt.Progress("%s", msg)
+	}
 	switch {
 	case in.Mutates != nil && !*in.Mutates:
 		return steps.Check{State: steps.NotDone, Detail: ReadOnlyDetail}, nil

@@ -99,8 +99,16 @@ func run(ctx context.Context, rt *steps.Runtime, in *Input) (*Result, error) {
 	cmd.Stdin = strings.NewReader(in.Stdin)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 
+	if msg := stopLeftover(rt); msg != "" {
+		rt.Progress("%s", msg)
+	}
 	start := time.Now()
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		recordGroup(rt, cmd)
+		err = cmd.Wait()
+		forgetGroup(rt)
+	}
 	res := &Result{
 		ExitCode: exitCode(cmd), Stdout: stdout.String(), Stderr: stderr.String(),
 		StdoutTruncated: stdout.Truncated(), StderrTruncated: stderr.Truncated(),
