@@ -7,6 +7,7 @@ import (
 	"github.com/ucops/runbook/steps"
 	"github.com/ucops/runbook/steps/adcs"
 	"github.com/ucops/runbook/steps/ca"
+	"github.com/ucops/runbook/steps/cucm"
 	"github.com/ucops/runbook/steps/exec"
 	"github.com/ucops/runbook/steps/file"
 	"github.com/ucops/runbook/steps/httpreq"
@@ -29,6 +30,7 @@ func Registry() (*steps.Registry, error) {
 		x509inspect.Actions(),
 		ca.Actions(),
 		adcs.Actions(),
+		cucm.Actions(),
 	} {
 		all = append(all, family...)
 	}
