@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -132,8 +133,15 @@ func (c *checker) guardDecls(rb *Runbook) {
 			d.ErrorAt(e.Pos, "guard names are lower-case letters, digits, dashes and underscores")
 		}
 		g := e.Value
-		prog := c.compile(d.Field("check"), g.Check, c.scope(false, nil, ""), eval.Bool)
-		c.eff.guards[e.Name] = &cGuard{Name: e.Name, Guard: g, check: prog}
+		scope := c.scope(false, nil, "")
+		cg := &cGuard{Name: e.Name, Guard: g, check: c.compile(d.Field("check"), g.Check, scope, eval.Bool)}
+		if strings.Contains(g.Message, "${") {
+			cg.message = c.template(d.Field("message"), g.Message, g.At.Of("message", g.Pos), scope)
+		}
+		if strings.Contains(g.Hint, "${") {
+			cg.hint = c.template(d.Field("hint"), g.Hint, g.At.Of("hint", g.Pos), scope)
+		}
+		c.eff.guards[e.Name] = cg
 	}
 }
 

@@ -51,6 +51,25 @@ type cGuard struct {
 	Name string
 	Guard
 	check *eval.Program
+	// message and hint hold ${ expr } in the texts, when there is any.
+	message, hint *eval.Template
+}
+
+// texts renders a guard's message and hint; text whose expressions fail
+// is shown as written.
+func (g *cGuard) texts(env *eval.Env) (message, hint string) {
+	return renderText(g.message, g.Message, env), renderText(g.hint, g.Hint, env)
+}
+
+func renderText(t *eval.Template, raw string, env *eval.Env) string {
+	if t == nil {
+		return raw
+	}
+	v, err := t.Render(env)
+	if err != nil {
+		return raw
+	}
+	return eval.Text(v)
 }
 
 // cCaveat is a compiled caveat.

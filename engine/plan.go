@@ -221,7 +221,8 @@ func (s *session) planRequires(cs *cStep, missing missingFacts) (decision, reaso
 		prog, message := r.expr, "requirement "+r.src+" is false"
 		if r.guard != "" {
 			g := s.eff.guards[r.guard]
-			prog, message, hint = g.check, fmt.Sprintf("guard %s: %s", r.guard, g.Message), g.Hint
+			msg, h := g.texts(env)
+			prog, message, hint = g.check, fmt.Sprintf("guard %s: %s", r.guard, msg), h
 		}
 		switch {
 		case readsSteps(prog):
@@ -263,9 +264,10 @@ func (s *session) planTarget(ctx context.Context, cs *cStep, node *steps.Node, m
 		return pt
 	}
 	if ch, ok := cs.action.(steps.Checker); ok && cs.with.mutates() {
-		pt.Reason = s.planCheck(ctx, cs, ch, node)
-		if strings.HasPrefix(pt.Reason, "already done") {
-			pt.Decision = PlanDone
+		// Only a check that finds the work done changes the plan; what
+		// the others say is left for the run.
+		if reason := s.planCheck(ctx, cs, ch, node); strings.HasPrefix(reason, "already done") {
+			pt.Decision, pt.Reason = PlanDone, reason
 		}
 	}
 	return pt

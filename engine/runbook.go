@@ -82,10 +82,11 @@ type Fact struct {
 
 // Guard is a named precondition.
 type Guard struct {
-	Pos     decode.Pos `yaml:"-"`
-	Check   Expr       `yaml:"check" required:"true" doc:"Expression that must be true."`
-	Message string     `yaml:"message" required:"true" doc:"What is wrong when the check is false."`
-	Hint    string     `yaml:"hint" doc:"What the operator can do about it."`
+	At      decode.Positions `yaml:"-"`
+	Pos     decode.Pos       `yaml:"-"`
+	Check   Expr             `yaml:"check" required:"true" doc:"Expression that must be true."`
+	Message string           `yaml:"message" required:"true" doc:"What is wrong when the check is false."`
+	Hint    string           `yaml:"hint" doc:"What the operator can do about it."`
 }
 
 // Caveat is a known defect or risk that applies under a condition.

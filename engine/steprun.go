@@ -106,7 +106,8 @@ func (s *session) checkRequires(cs *cStep) string {
 		prog, message, hint := r.expr, "requirement "+r.src+" is false", ""
 		if r.guard != "" {
 			g := s.eff.guards[r.guard]
-			prog, message, hint = g.check, g.Message, g.Hint
+			prog = g.check
+			message, hint = g.texts(env)
 		}
 		ok, err := prog.RunBool(env)
 		if err != nil {
@@ -375,6 +376,7 @@ func (s *session) attempt(ctx context.Context, cs *cStep, node *steps.Node) stri
 
 	prog := &progress{}
 	rt := s.runtime(cs, node, attempt, began, func(msg string) {
+		msg = trimWho(msg, cs.ID, name)
 		prog.add(msg)
 		s.emit(Event{Kind: EventProgress, Step: cs.ID, Node: name, Attempt: attempt, Message: msg})
 	})
@@ -384,6 +386,17 @@ func (s *session) attempt(ctx context.Context, cs *cStep, node *steps.Node) stri
 	cancel()
 	took := time.Since(t0)
 	return s.finish(ctx, actx, cs, node, attempt, result, err, took, prog.lines())
+}
+
+// trimWho drops a "step node: " or "node: " prefix from a progress line:
+// the engine names the step and target itself.
+func trimWho(msg, step, node string) string {
+	for _, p := range []string{step + " " + node + ": ", node + ": ", step + ": "} {
+		if node != "" || p == step+": " {
+			msg = strings.TrimPrefix(msg, p)
+		}
+	}
+	return msg
 }
 
 // stepContext bounds an attempt by the step's timeout, with a cause that

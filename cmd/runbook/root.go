@@ -64,6 +64,7 @@ system without changing it, a durable journal, and resume after any failure.`,
 		a.planCommand(),
 		a.reportCommand(),
 		a.simCommand(),
+		a.demoCommand(),
 	)
 	return root
 }
