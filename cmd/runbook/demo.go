@@ -135,7 +135,7 @@ overrides:
 // servedCert is what a node serves on HTTPS.
 type servedCert struct {
 	issuer, sans, sha string
-	err              error
+	err               error
 }
 
 // served does a TLS handshake with every node and describes what it
