@@ -123,9 +123,21 @@ func controlMap() map[string]steps.Action {
 
 // source finds a runbook by path or canned name.
 func (l *Loader) source(ref string) (file string, data []byte, err error) {
-	if _, statErr := os.Stat(ref); statErr == nil {
-		data, err = readFile(nil, ref)
-		return ref, data, err
+	if st, statErr := os.Stat(ref); statErr == nil {
+		if st.IsDir() {
+			// A runbook's folder stands for the runbook.yaml in it.
+			if inner := filepath.Join(ref, "runbook.yaml"); fileExists(inner) {
+				data, err = readFile(nil, inner)
+				return inner, data, err
+			}
+			if _, perr := ParseRef(ref); perr != nil || l.Canned == nil {
+				_, err = readFile(nil, ref)
+				return "", nil, err
+			}
+		} else {
+			data, err = readFile(nil, ref)
+			return ref, data, err
+		}
 	}
 	if filepath.Ext(ref) == ".yaml" || filepath.Ext(ref) == ".yml" {
 		_, err = readFile(nil, ref)
@@ -195,3 +207,8 @@ func warnings(eff *Effective) []string {
 }
 
 func quoteID(s string) string { return `"` + s + `"` }
+
+func fileExists(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
