@@ -92,7 +92,7 @@ func (g *schemaGen) of(t reflect.Type) map[string]any {
 }
 
 func templateSchema() map[string]any {
-	return map[string]any{"type": "string", "pattern": `^\s*\$\{.*\}\s*$`,
+	return map[string]any{"type": "string", "pattern": `^\s*\$\{[\s\S]*\}\s*$`,
 		"description": "An expression giving the value: ${ expr }."}
 }
 
@@ -140,6 +140,9 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 		}
 		if len(f.Enum) > 0 {
 			p = withKey(p, "enum", enumFor(f))
+			if g.templates {
+				p = map[string]any{"anyOf": []any{p, templateSchema()}, "description": f.Doc}
+			}
 		}
 		if f.Default != "" {
 			p = withKey(p, "default", defaultFor(f))
