@@ -26,6 +26,7 @@ const demoRunbook = "cucm-tomcat-multiserver-san"
 func (a *app) demoCommand() *cobra.Command {
 	var fault bool
 	var release string
+	var restart time.Duration
 	cmd := &cobra.Command{
 		Use:   "demo [--fault] [--release VERSION]",
 		Short: "Run the multi-server SAN procedure against a simulated cluster",
@@ -38,21 +39,22 @@ is. --fault makes Cisco Tomcat fail to restart on a subscriber: the run
 stops, the demo shows the resume command and runs it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.demo(cmd.Context(), fault, release)
+			return a.demo(cmd.Context(), fault, release, restart)
 		},
 	}
 	cmd.Flags().BoolVar(&fault, "fault", false, "inject a failed Tomcat restart on a subscriber, then resume")
-	cmd.Flags().StringVar(&release, "release", "14.0.1.12900-161", "CUCM release the simulator runs (10.5 to 15)")
+	cmd.Flags().StringVar(&release, "release", "14.0.1.12900-161", "CUCM release the simulator runs (14 and later: the REST API path)")
+	cmd.Flags().DurationVar(&restart, "restart-time", 1500*time.Millisecond, "how long a simulated service restart takes")
 	return cmd
 }
 
 // demo runs the whole procedure against an in-process simulator.
-func (a *app) demo(ctx context.Context, fault bool, release string) error {
+func (a *app) demo(ctx context.Context, fault bool, release string, restart time.Duration) error {
 	dir, err := os.MkdirTemp("", "runbook-demo-")
 	if err != nil {
 		return err
 	}
-	c, site, err := a.demoCluster(ctx, dir, release, fault)
+	c, site, err := a.demoCluster(ctx, dir, release, fault, restart)
 	if err != nil {
 		return err
 	}
@@ -88,10 +90,10 @@ func (a *app) demo(ctx context.Context, fault bool, release string) error {
 }
 
 // demoCluster starts the simulated cluster and writes its site file.
-func (a *app) demoCluster(ctx context.Context, dir, release string, fault bool) (*cucmsim.Cluster, string, error) {
+func (a *app) demoCluster(ctx context.Context, dir, release string, fault bool, restart time.Duration) (*cucmsim.Cluster, string, error) {
 	cfg := cucmsim.TestConfig(release)
 	cfg.Name = "demo-lab"
-	cfg.Latency = cucmsim.Latency{CLIStart: 300 * time.Millisecond, Restart: 1500 * time.Millisecond}
+	cfg.Latency = cucmsim.Latency{CLIStart: restart / 5, Restart: restart}
 	if fault {
 		// Both attempts of the restart step fail; the resume's succeeds.
 		cfg.Faults = append(cfg.Faults, cucmsim.Fault{
