@@ -22,7 +22,8 @@ every guard, when and target selection, asks mutating actions' checks whether
 their effect is already in place, and prints per step and target: run, skip,
 done or blocked, and why. It never runs an action that changes anything.
 --offline contacts nothing. Exit 0 when nothing is blocked, 3 when something is.`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeRunbook,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, r, err := a.options(&execFlags{json: asJSON})
 			if err != nil {

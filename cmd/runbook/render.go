@@ -16,7 +16,8 @@ func (a *app) renderCommand() *cobra.Command {
 their origin, the inventory, and the steps with the site's overrides
 merged in, each overridden value marked with the file and line it came
 from.`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeRunbook,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eff, err := a.load(engine.LoadOptions{Runbook: first(args), Site: site, Params: params})
 			if err != nil {

@@ -16,7 +16,8 @@ site, who ran and resumed it and when, every step and target with state,
 attempts, timings, outputs and evidence, operator confirmations and
 decisions with their reasons, and the artifacts with their digests. The
 HTML form is one self-contained file.`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeRun,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := a.loader()
 			if err != nil {

@@ -61,7 +61,8 @@ it runs, so the run can be resumed after any failure or crash.
 
 Exit codes: 0 done, 1 a step failed (resumable), 2 invalid input, 3 blocked
 by a guard, 4 waiting for an operator, 5 outcome unknown, 130 interrupted.`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeRunbook,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, r, err := a.options(&f)
 			if err != nil {
@@ -95,7 +96,8 @@ or --mark-done STEP --reason "...". Decisions are journaled with who and why.
 The run uses the runbook pinned when it started. If the files on disk changed,
 resume names the differing steps and refuses, unless --allow-drift and only
 steps that have not started changed.`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeRun,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ro.RunID, ro.Params = first(args), f.params
 			var err error

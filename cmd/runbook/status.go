@@ -18,7 +18,8 @@ func (a *app) statusCommand() *cobra.Command {
 		Long: `Status replays the run's journal and shows every step and target with its
 state and attempts. --json prints run_id, runbook {name, version, digest},
 state and steps [{id, state, attempts, targets [{node, state, attempts}]}].`,
-		Args: cobra.MaximumNArgs(1),
+		Args:              cobra.MaximumNArgs(1),
+		ValidArgsFunction: a.completeRun,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			l, err := a.loader()
 			if err != nil {

@@ -17,7 +17,8 @@ func (a *app) validateCommand() *cobra.Command {
 cucm-tomcat-multiserver-san or cucm-tomcat-multiserver-san@^1 - and
 optionally a site file, and reports every problem, one per line, as
 file:line:col: step "id": message. Exit 0 when valid, 2 when not.`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeRunbook,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// With a site, every required param must have a value, as a
 			// run will need it.
