@@ -55,6 +55,7 @@ type ClusterNode struct {
 	Product string `json:"product" doc:"callmanager for CUCM, cups for IM and Presence."`
 	// SiteRole is the role a site file gives the node.
 	SiteRole      string `json:"site_role" doc:"publisher, subscriber or imp: the role a site file gives it."`
+	DBRole        string `json:"db_role" doc:"DBPub or DBSub: the database role of the node within its product."`
 	Authenticated bool   `json:"authenticated" doc:"Whether the node's database link is authenticated."`
 }
 
@@ -64,7 +65,9 @@ type ClusterResult struct {
 	Publisher string        `json:"publisher" doc:"FQDN of the publisher."`
 	CUCM      []string      `json:"cucm" doc:"FQDNs of the CUCM nodes."`
 	IMP       []string      `json:"imp" doc:"FQDNs of the IM and Presence nodes."`
-	All       []string      `json:"all" doc:"FQDNs of every node."`
+	// IMPPublisher is where IM and Presence multi-server CSRs are made.
+	IMPPublisher string   `json:"imp_publisher" doc:"FQDN of the IM and Presence database publisher (DBPub); empty when the cluster has none or does not say."`
+	All          []string `json:"all" doc:"FQDNs of every node."`
 }
 
 func clusterAction() steps.Action {
@@ -90,6 +93,9 @@ func clusterNodes(ctx context.Context, rt *steps.Runtime, acc Access) (*ClusterR
 		switch {
 		case n.Product == "cups":
 			res.IMP = append(res.IMP, n.FQDN)
+			if strings.EqualFold(n.DBRole, "DBPub") && res.IMPPublisher == "" {
+				res.IMPPublisher = n.FQDN
+			}
 		default:
 			res.CUCM = append(res.CUCM, n.FQDN)
 		}
@@ -102,7 +108,7 @@ func clusterNodes(ctx context.Context, rt *steps.Runtime, acc Access) (*ClusterR
 
 func clusterNode(m parse.Member) ClusterNode {
 	n := ClusterNode{Name: m.Host, FQDN: m.Name(), Address: m.Address, Role: m.Role,
-		Product: m.Product, SiteRole: m.Role,
+		Product: m.Product, SiteRole: m.Role, DBRole: m.DBRole,
 		Authenticated: strings.HasPrefix(m.Status, "authenticated")}
 	if m.IMP() {
 		n.SiteRole = "imp"

@@ -46,11 +46,25 @@ func uploadTrustAction() steps.Action {
 	}.Action()
 }
 
+// trustStore names the trust store of a unit (or returns a store name as
+// given). IM and Presence keeps the CAs of cup-xmpp-s2s in cup-xmpp-trust,
+// with the other XMPP trust (Cisco's IM and Presence configuration guide,
+// certificate types).
 func trustStore(unit string) string {
 	if strings.HasSuffix(strings.ToLower(unit), "-trust") {
 		return unit
 	}
-	return unit + "-trust"
+	return trustUnit(unit) + "-trust"
+}
+
+// trustUnit is the unit whose trust store holds the CAs of unit, as typed
+// after set cert import trust: the unit itself, but cup-xmpp for
+// cup-xmpp-s2s.
+func trustUnit(unit string) string {
+	if strings.EqualFold(unit, "cup-xmpp-s2s") {
+		return "cup-xmpp"
+	}
+	return unit
 }
 
 func uploadTrust(ctx context.Context, rt *steps.Runtime, in *TrustInput) (*TrustResult, error) {
@@ -84,7 +98,7 @@ func trustCert(file string, c *x509.Certificate) TrustCert {
 }
 
 func trustByCLI(ctx context.Context, rt *steps.Runtime, in *TrustInput, c *x509.Certificate) error {
-	out, err := change(ctx, rt, in.Access, "set cert import trust "+in.Unit,
+	out, err := change(ctx, rt, in.Access, "set cert import trust "+trustUnit(in.Unit),
 		cli.Answer{Question: "Paste the Certificate", Reply: cli.Paste(pemOf(c))})
 	if err != nil {
 		return err
@@ -107,7 +121,7 @@ func trustByAPI(ctx context.Context, rt *steps.Runtime, in *TrustInput, certs []
 	for i, cert := range certs {
 		pems[i] = pemOf(cert)
 	}
-	files, err := c.UploadTrust(ctx, []string{in.Unit}, pems, in.Description)
+	files, err := c.UploadTrust(ctx, []string{trustUnit(in.Unit)}, pems, in.Description)
 	if err != nil {
 		return apiError(rt.Node.Name, err)
 	}

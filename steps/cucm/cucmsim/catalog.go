@@ -118,8 +118,21 @@ func trustStores(cucm bool) []string {
 	if cucm {
 		return []string{"tomcat-trust", "ipsec-trust", "CallManager-trust", "CAPF-trust"}
 	}
-	return []string{"tomcat-trust", "ipsec-trust", "cup-trust", "cup-xmpp-trust",
-		"cup-xmpp-s2s-trust"}
+	return []string{"tomcat-trust", "ipsec-trust", "cup-trust", "cup-xmpp-trust"}
+}
+
+// unitTrust names the trust store that holds the CAs of a unit's
+// certificate: the unit's own, but cup-xmpp-trust for cup-xmpp-s2s.
+//
+// ASSUMPTION: Cisco's IM and Presence configuration guide (10.0, certificate
+// types) says the trust certificates for cup-xmpp-s2s are stored in
+// cup-xmpp-trust along with the general XMPP trust; there is no
+// cup-xmpp-s2s-trust store.
+func unitTrust(unit string) string {
+	if strings.EqualFold(unit, "cup-xmpp-s2s") {
+		return "cup-xmpp-trust"
+	}
+	return unit + "-trust"
 }
 
 // multiServerUnits are the units a multi-server (SAN) CSR exists for.

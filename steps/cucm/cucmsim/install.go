@@ -50,12 +50,13 @@ func (c *Cluster) importTrust(n *node, unit string, certs []*x509.Certificate, d
 	return store, nil
 }
 
-// trustStoreOf accepts "tomcat" or "tomcat-trust" and names the store.
+// trustStoreOf accepts "tomcat" or "tomcat-trust" and names the store; a
+// unit names the store of its CAs (cup-xmpp-s2s: cup-xmpp-trust).
 func trustStoreOf(n *node, unit string) (string, error) {
 	stores := trustStores(n.cucm)
 	name := unit
 	if !strings.HasSuffix(strings.ToLower(name), "-trust") {
-		name += "-trust"
+		name = unitTrust(name)
 	}
 	store, ok := canonicalUnit(stores, name)
 	if !ok {
@@ -138,7 +139,7 @@ func (c *Cluster) importIdentity(n *node, unit string, certs []*x509.Certificate
 	if err != nil {
 		return nil, err
 	}
-	chain, err := c.verify(unit+"-trust", leaf)
+	chain, err := c.verify(unitTrust(unit), leaf)
 	if err != nil {
 		return nil, err
 	}

@@ -283,3 +283,27 @@ func TestOperatorHelpers(t *testing.T) {
 		t.Errorf("the helpers were audited: %v", c.Audit())
 	}
 }
+
+// TestXMPPFederationTrust uploads multi-server cup-xmpp and cup-xmpp-s2s
+// certificates: the CAs of both are in cup-xmpp-trust, as on IM and
+// Presence; there is no cup-xmpp-s2s-trust store.
+func TestXMPPFederationTrust(t *testing.T) {
+	c := start(t, TestConfig(""))
+	ca := newTestCA(t)
+	trustChain(t, c, "imp-pub", "cup-xmpp", ca)
+	for _, unit := range []string{"cup-xmpp", "cup-xmpp-s2s"} {
+		leaf := ca.sign(t, guiCSR(t, c, "imp-pub", unit, "multi-server").CSR)
+		st, up, e := upload(t, c, "imp-pub", unit, leaf)
+		if want := []string{"imp-pub.lab.example.com"}; st != http.StatusOK || !slices.Equal(up.Nodes, want) {
+			t.Errorf("%s upload: %d %v %s, want %v", unit, st, up.Nodes, e.Message, want)
+		}
+	}
+	var e APIError
+	st := request(t, c, "imp-pub", "POST", "/sim/gui/upload",
+		GUIUpload{Unit: "cup-xmpp-s2s-trust", Certificate: pemCert(ca.root)}, &e)
+	want := `unknown trust store "cup-xmpp-s2s-trust" on imp-pub; stores: tomcat-trust, ipsec-trust, ` +
+		`cup-trust, cup-xmpp-trust`
+	if st != http.StatusBadRequest || e.Message != want {
+		t.Errorf("cup-xmpp-s2s-trust: %d %q, want %q", st, e.Message, want)
+	}
+}

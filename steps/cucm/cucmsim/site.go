@@ -105,6 +105,19 @@ func (c *Cluster) KnownHosts() string {
 	return b.String()
 }
 
+// tlsPorts lists the optional CallManager and XMPP TLS ports of a node for
+// its site entry, so that tls.probe finds them (port: node.ports.NAME).
+func tlsPorts(i NodeInfo) string {
+	var s string
+	if i.CallManagerPort != 0 {
+		s += fmt.Sprintf(", callmanager: %d", i.CallManagerPort)
+	}
+	if i.XMPPPort != 0 {
+		s += fmt.Sprintf(", xmpp: %d", i.XMPPPort)
+	}
+	return s
+}
+
 // Site returns the text WriteSite writes. After a manipulation (AddNode,
 // RenameNode, RebuildNode) it describes the cluster as it is now.
 func (c *Cluster) Site() string {
@@ -126,8 +139,8 @@ inventory:
       role: %s
       host: %s
       fqdn: %s
-      ports: {ssh: %d, https: %d, api: %d}
-`, i.Name, i.Role, i.Address, i.FQDN, i.SSHPort, i.HTTPSPort, i.APIPort)
+      ports: {ssh: %d, https: %d, api: %d%s}
+`, i.Name, i.Role, i.Address, i.FQDN, i.SSHPort, i.HTTPSPort, i.APIPort, tlsPorts(i))
 	}
 	fmt.Fprintf(&b, `credentials:
   os_admin:

@@ -152,3 +152,24 @@ func TestAuditWriteErrorReported(t *testing.T) {
 		t.Errorf("Close: %v, want the audit write error", err)
 	}
 }
+
+// TestSiteTLSPorts checks that the site file gives the CallManager and XMPP
+// TLS ports of the nodes that serve them, and only of those.
+func TestSiteTLSPorts(t *testing.T) {
+	cfg := TestConfig("")
+	zero := 0
+	cfg.Ports.CallManager, cfg.Ports.XMPP = &zero, &zero
+	c := start(t, cfg)
+	site := c.Site()
+	for _, i := range c.Nodes() {
+		want := fmt.Sprintf("ports: {ssh: %d, https: %d, api: %d, callmanager: %d}",
+			i.SSHPort, i.HTTPSPort, i.APIPort, i.CallManagerPort)
+		if i.Product == "cups" {
+			want = fmt.Sprintf("ports: {ssh: %d, https: %d, api: %d, xmpp: %d}",
+				i.SSHPort, i.HTTPSPort, i.APIPort, i.XMPPPort)
+		}
+		if i.CallManagerPort+i.XMPPPort == 0 || !strings.Contains(site, want) {
+			t.Errorf("%s: want %q in the site file:\n%s", i.Name, want, site)
+		}
+	}
+}
