@@ -181,13 +181,18 @@ func recordRestart(rt *steps.Runtime, node string, res *RestartResult) error {
 }
 
 // restarted is the Check of cucm.service.restart: done when the service is
-// STARTED and this step recorded it STARTED after the step began.
+// STARTED and this step recorded it STARTED after the step began, or when
+// it is seen restarting now - after the step began - and then reaches
+// STARTED (a restart the engine left running when it stopped).
 func restarted(ctx context.Context, rt *steps.Runtime, in *RestartInput) (steps.Check, error) {
 	state, err := serviceState(ctx, rt, in.Access, in.Service)
 	if err != nil {
 		return steps.Check{}, err
 	}
 	node := rt.Node.Name
+	if (state == parse.Stopping || state == parse.Starting) && !rt.Planning {
+		return restartInProgress(ctx, rt, in, state)
+	}
 	if state != parse.Started {
 		return steps.Check{State: steps.NotDone,
 			Detail: fmt.Sprintf("%s is %s on %s", in.Service, state, node)}, nil
@@ -201,6 +206,46 @@ func restarted(ctx context.Context, rt *steps.Runtime, in *RestartInput) (steps.
 	return steps.Check{State: steps.Unknown, Detail: fmt.Sprintf("%s is STARTED on %s, but "+
 		"nothing shows it restarted since the step began at %s (the CLI does not tell when a "+
 		"service started)", in.Service, node, rt.Began.Format(time.TimeOnly))}, nil
+}
+
+// restartInProgress waits for a restart seen in progress to end: one that
+// reaches STARTED happened after the step began, so it is done; else not.
+func restartInProgress(ctx context.Context, rt *steps.Runtime, in *RestartInput,
+	seen string) (steps.Check, error) {
+	state, err := awaitSettled(ctx, rt, in, seen)
+	if err != nil {
+		return steps.Check{}, err
+	}
+	if state != parse.Started {
+		return steps.Check{State: steps.NotDone, Detail: fmt.Sprintf("%s was %s on %s and "+
+			"then %s", in.Service, seen, rt.Node.Name, state)}, nil
+	}
+	// When the restart command was sent is not known, so Took stays empty.
+	res := &RestartResult{Service: in.Service, State: state, StartedAt: time.Now().UTC()}
+	return steps.Check{State: steps.Done, Result: res, Detail: fmt.Sprintf("%s was %s on %s "+
+		"when checked, after the step began, and then STARTED", in.Service, seen,
+		rt.Node.Name)}, nil
+}
+
+// awaitSettled polls the service until it is neither STOPPING nor
+// STARTING, and returns that state.
+func awaitSettled(ctx context.Context, rt *steps.Runtime, in *RestartInput,
+	state string) (string, error) {
+	tick := time.NewTicker(in.Poll)
+	defer tick.Stop()
+	for state == parse.Stopping || state == parse.Starting {
+		select {
+		case <-ctx.Done():
+			return state, fmt.Errorf("%s on %s is still %s: %w", in.Service, rt.Node.Name,
+				state, context.Cause(ctx))
+		case <-tick.C:
+		}
+		var err error
+		if state, err = serviceState(ctx, rt, in.Access, in.Service); err != nil {
+			return state, err
+		}
+	}
+	return state, nil
 }
 
 func readRestart(rt *steps.Runtime, node, service string) (restartRecord, bool) {

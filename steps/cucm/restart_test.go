@@ -122,3 +122,48 @@ func TestCancelClosesTheSession(t *testing.T) {
 		t.Errorf("%d logins, want 2", n)
 	}
 }
+
+// TestRestartCheckAfterCancel checks a restart the engine left running:
+// the check waits for it to end (unless planning) and says done when the
+// service reaches STARTED, not done when it fails.
+func TestRestartCheckAfterCancel(t *testing.T) {
+	tests := []struct {
+		name, want string
+		fail       bool
+		state      steps.CheckState
+	}{
+		{"restart completes", "Cisco Tomcat was STOPPING on cucm-sub1 when checked, after the " +
+			"step began, and then STARTED", false, steps.Done},
+		{"restart fails", "Cisco Tomcat was STOPPING on cucm-sub1 and then STOPPED", true,
+			steps.NotDone},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := cucmsim.TestConfig("")
+			cfg.Latency.Restart = time.Second
+			if tt.fail {
+				cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", Service: "Cisco Tomcat",
+					Action: cucmsim.FaultFail}}
+			}
+			e := startEnv(t, cfg)
+			a := lookup(t, "cucm.service.restart")
+			in := input(t, a, "{service: Cisco Tomcat, poll: 10ms}")
+			ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+			defer cancel()
+			if _, err := a.Run(ctx, e.runtime("cucm-sub1"), in); err == nil {
+				t.Fatal("the restart was not cancelled")
+			}
+
+			plan := e.runtime("cucm-sub1")
+			plan.Planning = true
+			c, err := a.(steps.Checker).Check(t.Context(), plan, in)
+			if err != nil || c.State != steps.NotDone || c.Detail != "Cisco Tomcat is STOPPING on cucm-sub1" {
+				t.Errorf("check while planning = %+v, %v", c, err)
+			}
+			c, err = a.(steps.Checker).Check(t.Context(), e.runtime("cucm-sub1"), in)
+			if err != nil || c.State != tt.state || c.Detail != tt.want {
+				t.Errorf("check = %+v, %v\nwant %s: %s", c, err, tt.state, tt.want)
+			}
+		})
+	}
+}
