@@ -154,8 +154,15 @@ func (c *checker) caveatDecls(rb *Runbook) {
 			d.ErrorAt(cv.When.Pos, "caveat id %q is used twice", cv.ID)
 		}
 		seen[cv.ID] = true
-		prog := c.compile(d.Field("when"), cv.When, c.scope(false, nil, ""), eval.Bool)
-		c.eff.caveats = append(c.eff.caveats, &cCaveat{Caveat: cv, when: prog})
+		scope := c.scope(false, nil, "")
+		cc := &cCaveat{Caveat: cv, when: c.compile(d.Field("when"), cv.When, scope, eval.Bool)}
+		if strings.Contains(cv.Message, "${") {
+			cc.message = c.template(d.Field("message"), cv.Message, cv.At.Of("message", cv.Pos), scope)
+		}
+		if strings.Contains(cv.Hint, "${") {
+			cc.hint = c.template(d.Field("hint"), cv.Hint, cv.At.Of("hint", cv.Pos), scope)
+		}
+		c.eff.caveats = append(c.eff.caveats, cc)
 	}
 }
 

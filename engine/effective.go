@@ -76,6 +76,13 @@ func renderText(t *eval.Template, raw string, env *eval.Env) string {
 type cCaveat struct {
 	*Caveat
 	when *eval.Program
+	// message and hint hold ${ expr } in the texts, when there is any.
+	message, hint *eval.Template
+}
+
+// texts renders a caveat's message and hint.
+func (c *cCaveat) texts(env *eval.Env) (message, hint string) {
+	return renderText(c.message, c.Message, env), renderText(c.hint, c.Hint, env)
 }
 
 // cTargets is a compiled target selection.

@@ -374,3 +374,36 @@ steps:
 		t.Fatalf("decision not recorded: %+v", notes)
 	}
 }
+
+func TestCaveatAndGuardTextsRendered(t *testing.T) {
+	h := newHarness(t, `
+facts:
+  - {id: sso, action: test.status, target: publisher}
+caveats:
+  - id: old
+    when: "true"
+    message: release ${ facts.sso.version } is old
+guards:
+  off: {check: facts.sso.enabled == false, message: "SSO on ${ facts.sso.version }", hint: "see ${ len(nodes) } nodes"}
+steps:
+  - {id: a, action: test.append, require: [off], with: {ledger: LEDGER, line: a}}
+`)
+	h.t.Setenv("TEST_SSO_ENABLED", "1")
+	out := h.run()
+	wantState(t, out, StateBlocked)
+	if !strings.Contains(out.Message, "guard off: SSO on 14.0.1.12900-161") {
+		t.Errorf("guard message: %s", out.Message)
+	}
+	var caveat, hint string
+	for _, e := range h.events {
+		switch e.Kind {
+		case EventCaveat:
+			caveat = e.Message
+		case EventBlocked:
+			hint = e.Hint
+		}
+	}
+	if caveat != "release 14.0.1.12900-161 is old" || hint != "see 3 nodes" {
+		t.Errorf("caveat %q, hint %q", caveat, hint)
+	}
+}

@@ -129,13 +129,14 @@ func (s *session) caveats(journaled bool) {
 		if err != nil || !ok {
 			continue
 		}
-		msg := c.ID + ": " + c.Message
-		if c.Hint != "" {
-			msg += " (" + c.Hint + ")"
+		message, hint := c.texts(env)
+		msg := c.ID + ": " + message
+		if hint != "" {
+			msg += " (" + hint + ")"
 		}
 		if journaled {
 			s.recordStep(&journal.Record{Type: recCaveat, Step: c.ID, Message: msg})
 		}
-		s.emit(Event{Kind: EventCaveat, Step: c.ID, Message: c.Message, Hint: c.Hint})
+		s.emit(Event{Kind: EventCaveat, Step: c.ID, Message: message, Hint: hint})
 	}
 }

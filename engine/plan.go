@@ -165,7 +165,8 @@ func (s *session) planCaveats(missing missingFacts) []string {
 			continue
 		}
 		if ok, err := c.when.RunBool(env); err == nil && ok {
-			out = append(out, c.ID+": "+c.Message)
+			message, _ := c.texts(env)
+			out = append(out, c.ID+": "+message)
 		}
 	}
 	return out

@@ -91,11 +91,12 @@ type Guard struct {
 
 // Caveat is a known defect or risk that applies under a condition.
 type Caveat struct {
-	Pos     decode.Pos `yaml:"-"`
-	ID      string     `yaml:"id" required:"true" doc:"Short name, such as a bug id (CSCus47235)."`
-	When    Expr       `yaml:"when" required:"true" doc:"Expression over params and facts; the caveat applies when true."`
-	Message string     `yaml:"message" required:"true" doc:"What the operator should know."`
-	Hint    string     `yaml:"hint" doc:"What to do about it."`
+	At      decode.Positions `yaml:"-"`
+	Pos     decode.Pos       `yaml:"-"`
+	ID      string           `yaml:"id" required:"true" doc:"Short name, such as a bug id (CSCus47235)."`
+	When    Expr             `yaml:"when" required:"true" doc:"Expression over params and facts; the caveat applies when true."`
+	Message string           `yaml:"message" required:"true" doc:"What the operator should know."`
+	Hint    string           `yaml:"hint" doc:"What to do about it."`
 }
 
 // Step is one typed action of the procedure.

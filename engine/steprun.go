@@ -405,4 +405,3 @@ func stepContext(ctx context.Context, timeout time.Duration) (context.Context, c
 	}
 	return context.WithTimeoutCause(ctx, timeout, errStepTimeout)
 }
-
