@@ -40,6 +40,7 @@ func Actions() []steps.Action {
 		ctlUpdateAction(),
 		certListAction(),
 		certShowAction(),
+		auditAction(),
 		csrGenerateAction(),
 		csrDownloadAction(),
 		uploadTrustAction(),
