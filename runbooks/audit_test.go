@@ -268,10 +268,12 @@ func TestAuditBackToSelfSigned(t *testing.T) {
 		change func(*cucmsim.Cluster) error
 		want   []string
 	}{
-		{"host name changed", func(c *cucmsim.Cluster) error { return c.RenameNode("cucm-sub1", "cucm-sub1b", "") },
-			renamed("cucm-sub1b.lab.example.com")},
-		{"domain changed", func(c *cucmsim.Cluster) error { return c.RenameNode("cucm-sub1", "", "voice.example.com") },
-			renamed("cucm-sub1.voice.example.com")},
+		{"host name changed", func(c *cucmsim.Cluster) error {
+			return c.RenameNode("cucm-sub1", "cucm-sub1b", "")
+		}, renamed("cucm-sub1b.lab.example.com")},
+		{"domain changed", func(c *cucmsim.Cluster) error {
+			return c.RenameNode("cucm-sub1", "", "voice.example.com")
+		}, renamed("cucm-sub1.voice.example.com")},
 		{"subscriber rebuilt", func(c *cucmsim.Cluster) error { return c.RebuildNode("cucm-sub1") },
 			[]string{"tomcat on cucm-sub1: self-signed, while cucm-pub, imp-pub hold the CA-signed " +
 				"multi-server certificate that names it (a rebuilt node): regenerate the multi-server " +
@@ -440,7 +442,8 @@ func TestAuditSelfSignedExpiry(t *testing.T) {
 	notAfter := l.sim.InstalledCertificate("cucm-sub1", "tomcat").NotAfter
 	out := auditRun(l, "  self_signed_ok: [tomcat, CallManager, cup-xmpp, cup-xmpp-s2s]\n")
 	auditWant(t, l, out, []string{"tomcat on cucm-sub1: the self-signed certificate expires on " +
-		notAfter.UTC().Format("2006-01-02") + ", in 19 days (expiry_days 30): regenerate it (set cert regen tomcat)"},
+		notAfter.UTC().Format("2006-01-02") + ", in 19 days (expiry_days 30): " +
+		"regenerate it (set cert regen tomcat)"},
 		[]string{}, nil)
 }
 
@@ -467,7 +470,8 @@ overrides:
 func TestAuditIsReadOnly(t *testing.T) {
 	l := startLab(t, cucmsim.TestConfig(""), "")
 	site := auditSite(l, "")
-	p, err := engine.Plan(context.Background(), l.opts(), engine.LoadOptions{Runbook: certAudit, Site: site}, false)
+	lo := engine.LoadOptions{Runbook: certAudit, Site: site}
+	p, err := engine.Plan(context.Background(), l.opts(), lo, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -503,4 +507,29 @@ func auditReadCommand(cmd string) bool {
 		}
 	}
 	return false
+}
+
+// TestAuditNodesDown audits with a node down: a subscriber is a finding
+// (exit 3), the publisher - where the cluster's node list is read - stops
+// the audit (exit 1).
+func TestAuditNodesDown(t *testing.T) {
+	l := startLab(t, cucmsim.TestConfig(""), "")
+	sub, _ := l.sim.Node("cucm-sub1")
+	if err := l.sim.SetDown("cucm-sub1", true); err != nil {
+		t.Fatal(err)
+	}
+	params := "  self_signed_ok: [tomcat, CallManager, cup-xmpp, cup-xmpp-s2s]\n  method: cli\n"
+	auditWant(t, l, auditRun(l, params), []string{"cucm-sub1: not audited: connect to cucm-sub1: dial tcp " +
+		sub.SSHAddr() + ": connect: connection refused"}, []string{}, nil)
+
+	pub, _ := l.sim.Node("cucm-pub")
+	if err := l.sim.SetDown("cucm-pub", true); err != nil {
+		t.Fatal(err)
+	}
+	out := auditRun(l, params)
+	wantOutcome(t, out, engine.StateFailed)
+	want := "fact audit: connect to cucm-pub: dial tcp " + pub.SSHAddr() + ": connect: connection refused"
+	if out.Message != want {
+		t.Errorf("message %q, want %q", out.Message, want)
+	}
 }

@@ -16,17 +16,16 @@ import (
 
 // AuditInput is the input of cucm.cert.audit.
 type AuditInput struct {
-	Access `yaml:",inline"`
-	API    `yaml:",inline"`
-	Units  []string `yaml:"units" required:"true" doc:"Identity units to audit: tomcat (every node), CallManager (CUCM nodes), cup-xmpp and cup-xmpp-s2s (IM and Presence nodes)."`
-	// ClientAuth lists the units used as TLS clients.
+	Access       `yaml:",inline"`
+	API          `yaml:",inline"`
+	Units        []string          `yaml:"units" required:"true" doc:"Identity units to audit: tomcat (every node), CallManager (CUCM nodes), cup-xmpp and cup-xmpp-s2s (IM and Presence nodes)."`
 	ClientAuth   []string          `yaml:"client_auth" doc:"Units whose certificate must carry Client Authentication, as they act as TLS clients (SIP trunks, XMPP federation, Expressway)."`
 	SelfSignedOK []string          `yaml:"self_signed_ok" doc:"Units that may stay self-signed on every node: no finding while no node has a CA-signed one (expiry is still checked)."`
 	ExpiryDays   int               `yaml:"expiry_days" default:"30" doc:"A certificate that expires within this many days is a finding."`
 	CheckServed  bool              `yaml:"check_served" default:"true" doc:"Compare the certificate each node serves on HTTPS with its installed tomcat certificate, and verify the served chain."`
 	Runbooks     map[string]string `yaml:"runbooks" doc:"The canned runbook that regenerates each unit's certificate, named in the findings (unit: runbook)."`
 	Method       string            `yaml:"method" default:"auto" enum:"auto,cli,api" doc:"How certificates are read: api uses the REST API (release 14 and later), cli the CLI, auto the API where the release has it. The CLI does not show trust certificates, so chains are then checked by the issuer's name."`
-	Timeout      time.Duration     `yaml:"probe_timeout" default:"15s" doc:"How long to wait for each node's HTTPS answer."`
+	ProbeTimeout time.Duration     `yaml:"probe_timeout" default:"15s" doc:"How long to wait for each node's HTTPS answer."`
 }
 
 // AuditFinding is one thing the audit found.

@@ -74,7 +74,7 @@ func readNode(ctx context.Context, rt *steps.Runtime, in *AuditInput, method str
 		r.err = r.readCLI(ctx, &nrt, in.Access, units)
 	}
 	if r.err == nil && in.CheckServed && slices.Contains(units, "tomcat") {
-		r.served, r.servedErr = servedChain(ctx, node, in.Timeout)
+		r.served, r.servedErr = servedChain(ctx, node, in.ProbeTimeout)
 	}
 	return r
 }
