@@ -76,7 +76,10 @@ func (a *audit) add(f AuditFinding, format string, args ...any) {
 // the nodes that could not be read.
 func (a *audit) inventory() {
 	for _, m := range a.cluster.Nodes {
-		if !slices.ContainsFunc(a.reads, func(r *nodeRead) bool { return r.inCluster && r.member.FQDN == m.FQDN }) {
+		listed := slices.ContainsFunc(a.reads, func(r *nodeRead) bool {
+			return r.inCluster && r.member.FQDN == m.FQDN
+		})
+		if !listed {
 			a.add(AuditFinding{Kind: findInventory, Nodes: []string{m.FQDN}, Action: true},
 				"%s is a cluster node (show network cluster) that the site's inventory lacks: "+
 					"its certificates were not read; add it to the site file", m.FQDN)
