@@ -89,6 +89,11 @@ func resolveParams(d *decode.Decoder, rb *Runbook, s *Site, flags []string, requ
 		sd := d.ForFile(s.File).In("params")
 		for _, e := range s.Params {
 			if _, declared := rb.Params.Get(e.Name); !declared {
+				if s.Runbook == "" {
+					// A site that pins no runbook serves several; a param
+					// another runbook declares is not a mistake here.
+					continue
+				}
 				sd.ErrorAt(e.Pos, "unknown param %q%s", e.Name, decode.DidYouMean(e.Name, rb.Params.Names()))
 			}
 		}

@@ -183,6 +183,10 @@ func (c *checker) assertStep(d *decode.Decoder, cs *cStep, scope *eval.Scope) {
 	for _, e := range in.That {
 		cs.that = append(cs.that, c.compile(d.Field("with.that"), e, scope, eval.Bool))
 	}
+	if in.Message != "" {
+		_, n := mapValue(&cs.Step.With, "message")
+		cs.message = c.template(d.Field("with.message"), in.Message, d.Pos(n), scope)
+	}
 	cs.with = &inputs{node: &cs.Step.With, action: cs.action}
 }
 

@@ -119,8 +119,9 @@ type cStep struct {
 	outputs []cOutput
 	// result is the expression type of the action's result.
 	result reflect.Type
-	// that holds an assert step's expressions.
-	that []*eval.Program
+	// that and message hold an assert step's expressions and message.
+	that    []*eval.Program
+	message *eval.Template
 	// wait holds a wait step's polled action.
 	wait *cWait
 }

@@ -77,15 +77,13 @@ func (s *session) assert(cs *cStep, node *steps.Node) (any, error) {
 	if len(failed) == 0 {
 		return &AssertResult{Passed: true}, nil
 	}
-	msg := assertMessage(cs)
-	return nil, fmt.Errorf("%s: %s is false", msg, strings.Join(failed, "; "))
-}
-
-func assertMessage(cs *cStep) string {
-	if _, m := mapValue(&cs.Step.With, "message"); m != nil && m.Value != "" {
-		return m.Value
+	msg := "assertion failed"
+	if cs.message != nil {
+		if v, err := cs.message.Render(env); err == nil {
+			msg = eval.Text(v)
+		}
 	}
-	return "assertion failed"
+	return nil, fmt.Errorf("%s: %s is false", msg, strings.Join(failed, "; "))
 }
 
 // wait polls a read-only action until its condition holds or time runs

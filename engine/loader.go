@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -200,6 +201,15 @@ func warnings(eff *Effective) []string {
 		for _, id := range cs.readsSteps() {
 			if skipped[id] {
 				out = append(out, "step "+quoteID(cs.ID)+" reads step "+quoteID(id)+", which the site skips")
+			}
+		}
+	}
+	if s := eff.Site; s != nil && s.Runbook == "" {
+		declared := eff.Runbook.Params.Names()
+		for _, e := range s.Params {
+			if _, ok := eff.Runbook.Params.Get(e.Name); !ok {
+				out = append(out, fmt.Sprintf("%s: site param %q is not a param of %s; it is ignored%s",
+					e.Pos, e.Name, eff.Runbook.Metadata.Name, decode.DidYouMean(e.Name, declared)))
 			}
 		}
 	}

@@ -63,11 +63,49 @@ func (r *Redactor) String(s string) string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	for _, secret := range r.secrets {
-		if strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, redacted)
+		if !strings.Contains(s, secret) {
+			continue
 		}
+		if len(secret) >= shortSecret {
+			s = strings.ReplaceAll(s, secret, redacted)
+			continue
+		}
+		s = replaceWords(s, secret)
 	}
 	return s
+}
+
+// shortSecret is the length under which a secret is replaced only where it
+// stands as a word of its own: a one-letter password must not turn "fix"
+// into "fi[redacted]", yet "password x" still hides it.
+const shortSecret = 6
+
+// replaceWords replaces secret where no letter or digit touches it.
+func replaceWords(s, secret string) string {
+	var b strings.Builder
+	last := byte(' ') // the byte written last, as if the text began after a space
+	for {
+		i := strings.Index(s, secret)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		if i > 0 {
+			last = s[i-1]
+		}
+		end := i + len(secret)
+		b.WriteString(s[:i])
+		if !isWordByte(last) && (end == len(s) || !isWordByte(s[end])) {
+			b.WriteString(redacted)
+		} else {
+			b.WriteString(secret)
+		}
+		last, s = secret[len(secret)-1], s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
 }
 
 // Value returns a copy of plain data (maps, slices, strings, numbers) with

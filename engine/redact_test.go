@@ -150,3 +150,22 @@ steps:
 		t.Errorf("the HTML report must be one self-contained file")
 	}
 }
+
+func TestRedactorForms(t *testing.T) {
+	var r Redactor
+	r.Add(`pa"ss\word`)
+	r.Add("x")
+	r.Add("hunter2-long")
+	tests := map[string]string{
+		`exec sh "pa\"ss\\word": exit 3`: `exec sh "[redacted]": exit 3`,
+		`{"p":"pa\"ss\\word"}`:           `{"p":"[redacted]"}`,
+		"fix the x, not x1 or xx":        "fix the [redacted], not x1 or xx",
+		"user x":                         "user [redacted]",
+		"abchunter2-longdef":             "abc[redacted]def",
+	}
+	for in, want := range tests {
+		if got := r.String(in); got != want {
+			t.Errorf("String(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

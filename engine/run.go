@@ -77,9 +77,9 @@ func lockKey(eff *Effective) (key, what string) {
 	return "runbook-" + eff.Runbook.Metadata.Name, "runbook " + eff.Runbook.Metadata.Name
 }
 
-// checkUnfinished refuses a new run while the site's last run in this
-// state directory has not finished: starting afresh would do its finished
-// steps again. Options.New overrides.
+// checkUnfinished refuses a new run while the site's last run of the same
+// runbook in this state directory has not finished: starting afresh would
+// do its finished steps again. Options.New overrides.
 func checkUnfinished(opts Options, eff *Effective, self string) error {
 	if opts.New {
 		return nil
@@ -95,8 +95,8 @@ func checkUnfinished(opts Options, eff *Effective, self string) error {
 		}
 		dir := &RunDir{ID: ids[i], Path: opts.Store.runPath(ids[i])}
 		meta, err := dir.ReadMeta()
-		if err != nil || meta.LockFile != opts.Store.lockPath(key) {
-			continue
+		if err != nil || meta.LockFile != opts.Store.lockPath(key) || meta.Runbook.Name != eff.Runbook.Metadata.Name {
+			continue // another site, or another runbook for the site
 		}
 		st, _, err := replayRun(opts.Loader, dir)
 		if err != nil || st.State == StateSucceeded {

@@ -21,7 +21,8 @@ func (a *app) planCommand() *cobra.Command {
 every guard, when and target selection, asks mutating actions' checks whether
 their effect is already in place, and prints per step and target: run, skip,
 done or blocked, and why. It never runs an action that changes anything.
---offline contacts nothing. Exit 0 when nothing is blocked, 3 when something is.`,
+--offline contacts nothing. Exit 0 when nothing is blocked, 3 when something
+is, 1 when a fact could not be read (what depends on it is unknown).`,
 		Args:              cobra.MaximumNArgs(1),
 		ValidArgsFunction: a.completeRunbook,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -46,6 +47,13 @@ done or blocked, and why. It never runs an action that changes anything.
 			}
 			if p.Blocked {
 				return &exitError{code: exitBlocked, printed: true}
+			}
+			for _, f := range p.Facts {
+				if f.Error != "" && !p.Offline {
+					// Decisions that need the fact are unknown: the plan
+					// could not check what it was asked to check.
+					return &exitError{code: exitFailed, printed: true}
+				}
 			}
 			return nil
 		},
