@@ -157,7 +157,8 @@ func TestRestartCheckAfterCancel(t *testing.T) {
 			plan := e.runtime("cucm-sub1")
 			plan.Planning = true
 			c, err := a.(steps.Checker).Check(t.Context(), plan, in)
-			if err != nil || c.State != steps.NotDone || c.Detail != "Cisco Tomcat is STOPPING on cucm-sub1" {
+			stopping := "Cisco Tomcat is STOPPING on cucm-sub1"
+			if err != nil || c.State != steps.NotDone || c.Detail != stopping {
 				t.Errorf("check while planning = %+v, %v", c, err)
 			}
 			c, err = a.(steps.Checker).Check(t.Context(), e.runtime("cucm-sub1"), in)
