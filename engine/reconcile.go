@@ -36,6 +36,8 @@ func (s *session) reconcile(ctx context.Context, cs *cStep, name string) string 
 		rec.State = StatePending
 	default:
 		if !cs.Idempotent {
+			rec.State = StateUnknown
+			s.recordStep(rec)
 			s.emit(Event{Kind: EventReconciled, Step: cs.ID, Node: name, State: StateUnknown, Message: detail})
 			return StateUnknown
 		}

@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ucops/runbook/engine/journal"
@@ -63,6 +64,8 @@ type stepRun struct {
 	asked map[string]string
 	// title is the title as rendered when the step ran.
 	title string
+	// hint is what the guard that blocked the step suggests.
+	hint string
 }
 
 // targetRun is a step's state on one node ("" for a step without targets).
@@ -141,7 +144,7 @@ func (st *runState) applyStep(sr *stepRun, r *journal.Record) {
 		t := sr.target(r.Node)
 		t.state, t.reason = StateSkipped, r.Reason
 	case recBlocked:
-		sr.state, sr.reason = StateBlocked, r.Reason
+		sr.state, sr.reason, sr.hint = StateBlocked, r.Reason, r.Message
 	case recStarted:
 		sr.state = ""
 		t := sr.target(r.Node)
@@ -178,17 +181,24 @@ func (st *runState) applyStep(sr *stepRun, r *journal.Record) {
 
 func (st *runState) reconciled(sr *stepRun, r *journal.Record) {
 	t := sr.target(r.Node)
-	t.inflight = nil
-	switch r.State {
-	case StateSucceeded:
-		t.state, t.finished = StateSucceeded, r.Time
-		t.result = r.Result
-		t.outputs = decodeOutputs(r.Outputs)
-	default:
-		t.state = StatePending
-	}
 	t.reason = r.Message
 	sr.note(r, "reconciled")
+	switch r.State {
+	case StateSucceeded:
+		t.state, t.finished, t.inflight = StateSucceeded, r.Time, nil
+		t.result = r.Result
+		t.outputs = decodeOutputs(r.Outputs)
+	case StateUnknown:
+		t.state = StateUnknown // still for the operator to decide
+	default:
+		t.state, t.inflight = StatePending, nil
+	}
+}
+
+// unsettled reports whether the target's outcome is not known: it was in
+// flight when the engine stopped and nothing has settled it since.
+func (t *targetRun) unsettled() bool {
+	return t.inflight != nil || t.state == StateUnknown || t.state == StateRunning
 }
 
 func (st *runState) decision(sr *stepRun, r *journal.Record) {
@@ -203,11 +213,15 @@ func (st *runState) decision(sr *stepRun, r *journal.Record) {
 		}
 	case decisionMarkDone:
 		sr.state = ""
+		// When work was in flight, only that work is marked done: targets
+		// that never started still run. Otherwise every target not done is.
+		inflight := slices.ContainsFunc(sr.tOrder, func(n string) bool { return sr.targets[n].unsettled() })
 		for _, t := range sr.targets {
-			if t.state != StateSucceeded && t.state != StateSkipped {
-				t.state, t.inflight, t.reason = StateSucceeded, nil, "marked done: "+r.Reason
-				t.finished = r.Time
+			if t.state == StateSucceeded || t.state == StateSkipped || (inflight && !t.unsettled()) {
+				continue
 			}
+			t.state, t.inflight, t.reason = StateSucceeded, nil, "marked done: "+r.Reason
+			t.finished = r.Time
 		}
 		if len(sr.targets) == 0 {
 			t := sr.target("")
@@ -309,6 +323,7 @@ func (st *runState) snapshot(meta *RunMeta, eff *Effective) State {
 		sr := st.steps[cs.ID]
 		ss := StepState{
 			ID: cs.ID, Title: firstNonEmpty(sr.title, cs.Title), Action: cs.Action, Finally: cs.finally,
+			Hint:  sr.hint,
 			State: sr.stepState(), Reason: sr.reason, Events: sr.notes, Targets: []TargetState{},
 		}
 		for _, node := range sr.tOrder {
@@ -321,8 +336,11 @@ func (st *runState) snapshot(meta *RunMeta, eff *Effective) State {
 			if t.state == StateSucceeded && t.outputs != nil {
 				ss.Outputs = t.outputs
 			}
-			if ss.Reason == "" && t.state != StateSucceeded {
+			if ss.Reason == "" && t.state != StateSucceeded && t.state != StateSkipped && t.reason != "" {
 				ss.Reason = t.reason
+				if node != "" && !strings.Contains(t.reason, node) {
+					ss.Reason = node + ": " + t.reason
+				}
 			}
 			if node == "" {
 				ss.Progress = t.progress

@@ -73,7 +73,7 @@ func Resume(ctx context.Context, opts Options, ro ResumeOptions) (*Outcome, erro
 	if err != nil {
 		return nil, err
 	}
-	recs, err := journal.ReadFile(dir.File(fileJournal))
+	recs, err := readJournal(dir)
 	if err != nil {
 		return nil, err
 	}

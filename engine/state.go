@@ -65,6 +65,7 @@ type StepState struct {
 	State    string         `json:"state" doc:"pending, running, succeeded, failed, skipped, blocked, waiting or unknown."`
 	Attempts int            `json:"attempts" doc:"Attempts made (the most of any target)."`
 	Reason   string         `json:"reason,omitempty" doc:"Why it was skipped, blocked or failed."`
+	Hint     string         `json:"hint,omitempty" doc:"What the guard that blocked it suggests."`
 	Started  time.Time      `json:"started,omitzero" doc:"First start."`
 	Finished time.Time      `json:"finished,omitzero" doc:"Last finish."`
 	Outputs  map[string]any `json:"outputs,omitempty" doc:"Outputs (of the last target that succeeded)."`

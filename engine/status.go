@@ -28,10 +28,7 @@ func replayRun(l *Loader, dir *RunDir) (*State, []journal.Record, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	recs, err := journal.ReadFile(dir.File(fileJournal))
-	if errors.Is(err, fs.ErrNotExist) {
-		recs, err = nil, nil // stopped before its journal was made
-	}
+	recs, err := readJournal(dir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,4 +71,14 @@ func Runs(store *Store, l *Loader) ([]RunSummary, error) {
 		})
 	}
 	return out, nil
+}
+
+// readJournal reads a run's journal; a run stopped before its journal was
+// made has none, which reads as empty.
+func readJournal(dir *RunDir) ([]journal.Record, error) {
+	recs, err := journal.ReadFile(dir.File(fileJournal))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return recs, err
 }

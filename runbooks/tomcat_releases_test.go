@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/ucops/runbook/engine"
-	"github.com/ucops/runbook/runbooks"
 	"github.com/ucops/runbook/steps"
 	"github.com/ucops/runbook/steps/cucm/cli"
 	"github.com/ucops/runbook/steps/cucm/cucmsim"
@@ -538,56 +536,11 @@ func tomcatSigned(t *testing.T, l *lab, cert *x509.Certificate,
 	}})
 }
 
-// The proposal tests run the shipped runbook with changes proposed to
-// its owner (see the README's notes), to show that each does what it is
-// for. tomcatProposed fails once the shipped runbook has changed there:
-// then run these tests against the shipped runbook instead.
-
-// tomcatProposed writes the shipped runbook with edits (pairs of old and
-// new text) applied into the lab, and returns its path.
-func tomcatProposed(t *testing.T, l *lab, edits ...string) string {
-	t.Helper()
-	data, err := fs.ReadFile(runbooks.FS(), tomcat+"/runbook.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(data)
-	for i := 0; i+1 < len(edits); i += 2 {
-		if !strings.Contains(text, edits[i]) {
-			t.Fatalf("the shipped runbook no longer holds %q: test it instead of the proposal",
-				edits[i])
-		}
-		text = strings.Replace(text, edits[i], edits[i+1], 1)
-	}
-	if err := os.MkdirAll(filepath.Join(l.dir, "proposed"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	return tomcatFile(t, l, "proposed/runbook.yaml", text)
-}
-
-// tomcatCNHint: on 10.5.2 check-csr blamed a stopped service for the CN
-// missing from the SANs (CSCus47235); the hint now names both causes and
-// the caveat the workaround.
-var tomcatCNHint = []string{
-	`        sans_hint: "its Cisco Tomcat or Platform Administrative Web Service may have been ` +
-		`down when the CSR was generated"`,
-	`        sans_hint: >-
-          ${ version_between(facts.version.version, "10.5.2", "10.5.3") ? "on 10.5.2 the CN is
-          left out of the SANs (CSCus47235): if this is the CN, add it under Other Domains
-          when generating the CSR; else its" : "its" } Cisco Tomcat or Platform Administrative
-          Web Service may have been down when the CSR was generated`,
-	"    hint: apply the fix for CSCus47235 or set require_cn_in_san false if nothing needs " +
-		"the CN as a SAN",
-	"    hint: >-\n      when generating the CSR add the CN (by default the publisher's FQDN) " +
-		"under Other Domains;\n      or, when the CN is not a node's name and nothing needs " +
-		"it as a SAN, set require_cn_in_san false",
-}
-
-// TestTomcatProposalCNHint hands over a 10.5.2 CSR without the CN in its
+// TestTomcatCNHint hands over a 10.5.2 CSR without the CN in its
 // SANs: check-csr names CSCus47235 and the workaround.
-func TestTomcatProposalCNHint(t *testing.T) {
+func TestTomcatCNHint(t *testing.T) {
 	l := startLab(t, cucmsim.TestConfig("10.5.2"), labSiteExtra)
-	wantOutcome(t, l.run(tomcatProposed(t, l, tomcatCNHint...)), engine.StateWaiting)
+	wantOutcome(t, l.run(tomcat), engine.StateWaiting)
 	caveat := "CSCus47235: on 10.5.2 the CN is not copied into the SAN list of a multi-server " +
 		"CSR; check-csr fails if it is missing (when generating the CSR add the CN (by default " +
 		"the publisher's FQDN) under Other Domains; or, when the CN is not a node's name and " +
@@ -607,22 +560,11 @@ func TestTomcatProposalCNHint(t *testing.T) {
 	}
 }
 
-// tomcatIdempotentRestarts: restarting Tomcat or TFTP once more is
-// harmless, and the only safe answer to an unknown restart (see
-// TestTomcatFieldCrashDuringRestart), so resume should give it without
-// stopping.
-var tomcatIdempotentRestarts = []string{
-	"      service: Cisco Tomcat\n    retry: {attempts: 2, delay: 30s}\n",
-	"      service: Cisco Tomcat\n    retry: {attempts: 2, delay: 30s}\n    idempotent: true\n",
-	"      service: Cisco TFTP\n    retry: {attempts: 2, delay: 30s}\n",
-	"      service: Cisco TFTP\n    retry: {attempts: 2, delay: 30s}\n    idempotent: true\n",
-}
-
-// TestTomcatProposalIdempotentRestart resumes after the interrupted
+// TestTomcatIdempotentRestart resumes after the interrupted
 // restart ended: with restart-tomcat idempotent, resume restarts
 // cucm-sub1 once more and goes on, instead of stopping with exit 5.
-func TestTomcatProposalIdempotentRestart(t *testing.T) {
-	l := tomcatCrashLab(t, 300*time.Millisecond, labSiteExtra, tomcatIdempotentRestarts...)
+func TestTomcatIdempotentRestart(t *testing.T) {
+	l := tomcatCrashLab(t, 300*time.Millisecond, labSiteExtra)
 	tomcatAwaitStarted(t, l, "cucm-sub1")
 	wantOutcome(t, l.resume(engine.ResumeOptions{}), engine.StateSucceeded)
 	e := tomcatReconciled(l, "cucm-sub1")

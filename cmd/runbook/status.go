@@ -51,7 +51,7 @@ func (a *app) printStatus(st *engine.State) {
 	tw := tabwriter.NewWriter(a.stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tTARGET\tSTATE\tATTEMPTS\tREASON")
 	for _, s := range st.Steps {
-		fmt.Fprintf(tw, "%s\t\t%s\t%d\t%s\n", s.ID, s.State, s.Attempts, oneLine(s.Reason))
+		fmt.Fprintf(tw, "%s\t\t%s\t%d\t%s\n", s.ID, s.State, s.Attempts, oneLine(withHint(s.Reason, s.Hint)))
 		for _, t := range s.Targets {
 			fmt.Fprintf(tw, "\t%s\t%s\t%d\t%s\n", t.Node, t.State, t.Attempts, oneLine(t.Reason))
 		}
