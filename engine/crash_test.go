@@ -96,11 +96,13 @@ func TestKillAnywhere(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills child processes")
 	}
-	// Scenarios run until the engine has been killed at least 30 times:
-	// how far a run gets before a kill depends on the machine's load.
+	// Kills fall anywhere in the time a whole run takes here (measured
+	// first: the race detector makes it several times longer). Scenarios
+	// run until the engine has been killed at least 30 times.
+	whole := timeWholeRun(t)
 	total, seed := 0, uint64(1)
 	for ; total < 30 && seed <= 40; seed++ {
-		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { total += killScenario(t, seed) })
+		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) { total += killScenario(t, seed, whole) })
 	}
 	if total < 30 {
 		t.Fatalf("only %d kills in %d scenarios: the test did not test much", total, seed-1)
@@ -110,21 +112,8 @@ func TestKillAnywhere(t *testing.T) {
 
 // killScenario runs one runbook to its end under random kills and
 // returns how many kills it took.
-func killScenario(t *testing.T, seed uint64) int {
-	h := newHarness(t, `
-steps:
-  - {id: a, action: test.append, with: {ledger: LEDGER, line: a, delay: 3ms}}
-  - id: b
-    action: test.append
-    targets: [publisher, subscriber]
-    order: {first: publisher, max_parallel: 2}
-    with: {ledger: LEDGER, line: "b-${ node.name }", delay: 3ms}
-  - {id: c, action: test.append, with: {ledger: LEDGER, line: c, delay: 3ms}}
-  - {id: d, action: assert, with: {that: 'steps.c.state == "succeeded"'}}
-  - {id: e, action: test.append, with: {ledger: LEDGER, line: e, delay: 3ms}}
-finally:
-  - {id: z, action: test.append, with: {ledger: LEDGER, line: z}}
-`)
+func killScenario(t *testing.T, seed uint64, whole time.Duration) int {
+	h := newHarness(t, killRunbook)
 	rng := rand.New(rand.NewPCG(seed, seed*7919))
 	kills := 0
 	command := "run"
@@ -132,6 +121,11 @@ finally:
 		cmd := h.child(command)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
+		// After 40 rounds the run is left to finish, so every scenario ends.
+		wait := time.Duration(rng.Int64N(int64(whole)*5/4 + 1))
+		if round >= 40 {
+			wait = time.Hour
+		}
 		select {
 		case err := <-done:
 			if err == nil {
@@ -139,7 +133,7 @@ finally:
 				return kills
 			}
 			t.Fatalf("round %d: engine exited with %v", round, err)
-		case <-time.After(time.Duration(rng.IntN(60000)) * time.Microsecond):
+		case <-time.After(wait):
 			cmd.Process.Signal(syscall.SIGKILL)
 			<-done
 			kills++
@@ -155,6 +149,31 @@ finally:
 	t.Fatalf("the run did not finish in 60 rounds (%d kills); ledger %v", kills, h.ledger())
 	return kills
 }
+
+// timeWholeRun times one child run of killRunbook to its end.
+func timeWholeRun(t *testing.T) time.Duration {
+	h := newHarness(t, killRunbook)
+	start := time.Now()
+	if err := h.child("run").Wait(); err != nil {
+		t.Fatalf("a whole run failed: %v", err)
+	}
+	return time.Since(start)
+}
+
+const killRunbook = `
+steps:
+  - {id: a, action: test.append, with: {ledger: LEDGER, line: a, delay: 3ms}}
+  - id: b
+    action: test.append
+    targets: [publisher, subscriber]
+    order: {first: publisher, max_parallel: 2}
+    with: {ledger: LEDGER, line: "b-${ node.name }", delay: 3ms}
+  - {id: c, action: test.append, with: {ledger: LEDGER, line: c, delay: 3ms}}
+  - {id: d, action: assert, with: {that: 'steps.c.state == "succeeded"'}}
+  - {id: e, action: test.append, with: {ledger: LEDGER, line: e, delay: 3ms}}
+finally:
+  - {id: z, action: test.append, with: {ledger: LEDGER, line: z}}
+`
 
 // checkLedger asserts every side effect happened exactly once, in order;
 // the finally step z runs at the end of each session that finished.
