@@ -214,7 +214,7 @@ func containsNewline(s string) bool {
 
 // readOnlyHint says how to make an input-dependent action read-only.
 func readOnlyHint(a steps.Action) string {
-	if _, ok := a.(steps.InputMutates); ok {
+	if d, ok := a.(interface{ InputDependent() bool }); ok && d.InputDependent() {
 		return " (with this input; a read-only input such as mutates: false or method: GET makes it one)"
 	}
 	return ""

@@ -286,6 +286,13 @@ func jsonFields(t reflect.Type) []decode.Field {
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if sf.Anonymous && name == "" && sf.Type.Kind() == reflect.Struct {
+			for _, f := range jsonFields(sf.Type) {
+				f.Index = append([]int{i}, f.Index...)
+				out = append(out, f)
+			}
+			continue
+		}
 		if !sf.IsExported() || name == "-" {
 			continue
 		}

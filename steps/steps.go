@@ -114,6 +114,9 @@ type Func[In, Out any] struct {
 	Run     func(ctx context.Context, rt *Runtime, in *In) (*Out, error)
 	// Check is optional; when set the action implements Checker.
 	Check func(ctx context.Context, rt *Runtime, in *In) (Check, error)
+	// MutatesFor is optional: whether one input makes the action change
+	// the system (an http GET does not), where Mutates answers for any.
+	MutatesFor func(in *In) bool
 }
 
 // Action returns the Action that f describes.
@@ -131,6 +134,20 @@ func (a funcAction[In, Out]) Name() string  { return a.f.Name }
 func (a funcAction[In, Out]) Doc() string   { return a.f.Doc }
 func (a funcAction[In, Out]) Mutates() bool { return a.f.Mutates }
 func (a funcAction[In, Out]) NewInput() any { return new(In) }
+
+// InputDependent reports whether the input can make the action read-only
+// (MutatesFor is set), so that messages can say how.
+func (a funcAction[In, Out]) InputDependent() bool { return a.f.MutatesFor != nil }
+
+// MutatesFor answers for one input when the action says how, else as
+// Mutates does.
+func (a funcAction[In, Out]) MutatesFor(in any) bool {
+	typed, ok := in.(*In)
+	if !ok || a.f.MutatesFor == nil {
+		return a.f.Mutates
+	}
+	return a.f.MutatesFor(typed)
+}
 
 func (a funcAction[In, Out]) ResultType() reflect.Type {
 	return reflect.TypeFor[Out]()

@@ -52,30 +52,32 @@ type Result struct {
 	ElapsedMS       int64  `json:"elapsed_ms" doc:"run time in milliseconds"`
 }
 
+// Output builds a Result from a finished command's captures; ssh.exec
+// reports the same.
+func Output(code int, stdout, stderr *Capture, took time.Duration) *Result {
+	return &Result{
+		ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String(),
+		StdoutTruncated: stdout.Truncated(), StderrTruncated: stderr.Truncated(),
+		ElapsedMS: took.Milliseconds(),
+	}
+}
+
 // Actions returns the exec family's actions.
 func Actions() []steps.Action {
-	return []steps.Action{action{steps.Func[Input, Result]{
-		Name:    "exec",
-		Doc:     "Run a local command (argv, no shell) and capture its exit code and output.",
-		Mutates: true,
-		Run:     run,
-		Check:   check,
-	}.Action()}}
+	return []steps.Action{steps.Func[Input, Result]{
+		Name:       "exec",
+		Doc:        "Run a local command (argv, no shell) and capture its exit code and output.",
+		Mutates:    true,
+		Run:        run,
+		Check:      check,
+		MutatesFor: mutates,
+	}.Action()}
 }
 
-// action adds MutatesFor to the built action.
-type action struct{ steps.Action }
-
-// Check passes the engine's check on to the built action.
-func (a action) Check(ctx context.Context, rt *steps.Runtime, in any) (steps.Check, error) {
-	return a.Action.(steps.Checker).Check(ctx, rt, in)
-}
-
-// MutatesFor reports whether the command in (a *Input) changes anything:
-// true unless the runbook wrote `mutates: false`.
-func (action) MutatesFor(in any) bool {
-	i, ok := in.(*Input)
-	return !ok || i.Mutates == nil || *i.Mutates
+// mutates reports whether the command changes anything: true
+// unless the runbook wrote `mutates: false`.
+func mutates(in *Input) bool {
+	return in.Mutates == nil || *in.Mutates
 }
 
 var errTimeout = errors.New("timed out")
@@ -109,11 +111,7 @@ func run(ctx context.Context, rt *steps.Runtime, in *Input) (*Result, error) {
 		err = cmd.Wait()
 		forgetGroup(rt)
 	}
-	res := &Result{
-		ExitCode: exitCode(cmd), Stdout: stdout.String(), Stderr: stderr.String(),
-		StdoutTruncated: stdout.Truncated(), StderrTruncated: stderr.Truncated(),
-		ElapsedMS: time.Since(start).Milliseconds(),
-	}
+	res := Output(exitCode(cmd), stdout, stderr, time.Since(start))
 	return res, explain(ctx, in, err, res, stderr)
 }
 

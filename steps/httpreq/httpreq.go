@@ -62,25 +62,13 @@ type Result struct {
 
 // Actions returns the http family's actions.
 func Actions() []steps.Action {
-	return []steps.Action{action{steps.Func[Input, Result]{
-		Name:    "http.request",
-		Doc:     "Send an HTTP request and return its status, headers and body.",
-		Mutates: true,
-		Run:     request,
-	}.Action()}}
-}
-
-// action adds MutatesFor to the built action.
-type action struct{ steps.Action }
-
-// MutatesFor reports whether the request in (a *Input) changes the
-// server: as `mutates:` says, else by method.
-func (action) MutatesFor(in any) bool {
-	i, ok := in.(*Input)
-	if !ok {
-		return true
-	}
-	return Mutating(i)
+	return []steps.Action{steps.Func[Input, Result]{
+		Name:       "http.request",
+		Doc:        "Send an HTTP request and return its status, headers and body.",
+		Mutates:    true,
+		Run:        request,
+		MutatesFor: Mutating,
+	}.Action()}
 }
 
 // Mutating reports whether in's request changes the server.

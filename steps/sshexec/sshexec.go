@@ -44,40 +44,27 @@ type Input struct {
 
 // Result is what ssh.exec outputs.
 type Result struct {
-	ExitCode        int    `json:"exit_code" doc:"the command's exit code; -1 when a signal ended it"`
-	Stdout          string `json:"stdout" doc:"standard output, cut at max_output"`
-	Stderr          string `json:"stderr" doc:"standard error, cut at max_output"`
-	StdoutTruncated bool   `json:"stdout_truncated" doc:"stdout was longer than max_output"`
-	StderrTruncated bool   `json:"stderr_truncated" doc:"stderr was longer than max_output"`
-	ElapsedMS       int64  `json:"elapsed_ms" doc:"run time in milliseconds"`
-	Address         string `json:"address" doc:"host:port connected to"`
-	User            string `json:"user" doc:"the user logged in as"`
+	exec.Result
+	Address string `json:"address" doc:"host:port connected to"`
+	User    string `json:"user" doc:"the user logged in as"`
 }
 
 // Actions returns the ssh family's actions.
 func Actions() []steps.Action {
-	return []steps.Action{action{steps.Func[Input, Result]{
-		Name:    "ssh.exec",
-		Doc:     "Run a command on an SSH host and capture its exit code and output.",
-		Mutates: true,
-		Run:     run,
-		Check:   check,
-	}.Action()}}
+	return []steps.Action{steps.Func[Input, Result]{
+		Name:       "ssh.exec",
+		Doc:        "Run a command on an SSH host and capture its exit code and output.",
+		Mutates:    true,
+		Run:        run,
+		Check:      check,
+		MutatesFor: mutates,
+	}.Action()}
 }
 
-// action adds MutatesFor to the built action.
-type action struct{ steps.Action }
-
-// Check passes the engine's check on to the built action.
-func (a action) Check(ctx context.Context, rt *steps.Runtime, in any) (steps.Check, error) {
-	return a.Action.(steps.Checker).Check(ctx, rt, in)
-}
-
-// MutatesFor reports whether the command in (a *Input) changes anything:
-// true unless the runbook wrote `mutates: false`.
-func (action) MutatesFor(in any) bool {
-	i, ok := in.(*Input)
-	return !ok || i.Mutates == nil || *i.Mutates
+// mutates reports whether the command changes anything: true
+// unless the runbook wrote `mutates: false`.
+func mutates(in *Input) bool {
+	return in.Mutates == nil || *in.Mutates
 }
 
 var errTimeout = errors.New("timed out")
@@ -99,11 +86,7 @@ func run(ctx context.Context, rt *steps.Runtime, in *Input) (*Result, error) {
 	stdout, stderr := exec.NewCapture(in.MaxOutput), exec.NewCapture(in.MaxOutput)
 	start := time.Now()
 	code, err := t.execute(ctx, rt, client, in.Command, in.Stdin, stdout, stderr)
-	res := &Result{
-		ExitCode: code, Stdout: stdout.String(), Stderr: stderr.String(),
-		StdoutTruncated: stdout.Truncated(), StderrTruncated: stderr.Truncated(),
-		ElapsedMS: time.Since(start).Milliseconds(), Address: t.addr, User: t.user,
-	}
+	res := &Result{Result: *exec.Output(code, stdout, stderr, time.Since(start)), Address: t.addr, User: t.user}
 	if err != nil {
 		return res, t.explain(ctx, in, err)
 	}
