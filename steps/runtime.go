@@ -170,6 +170,11 @@ type Operator interface {
 	Confirm(ctx context.Context, req Confirmation) (map[string]string, error)
 }
 
+// ErrOutcomeUnknown marks an error after which an action cannot tell
+// whether its effect took place (a session dropped after a mutating command
+// was sent); the engine then runs the action's check before any retry.
+var ErrOutcomeUnknown = errors.New("outcome unknown")
+
 // ErrNoOperator is returned by an Operator when no person can answer now;
 // the engine then pauses the run until `runbook resume --confirm`.
 var ErrNoOperator = errors.New("no operator at a terminal")
