@@ -407,3 +407,48 @@ steps:
 		t.Errorf("caveat %q, hint %q", caveat, hint)
 	}
 }
+
+// TestOutcomeUnknownIsChecked: an action that cannot tell whether its
+// command took effect is checked before anything runs again.
+func TestOutcomeUnknownIsChecked(t *testing.T) {
+	tests := []struct {
+		name, action, lost string
+		state              string
+		ledger             []string
+	}{
+		{"took effect", "test.append", "after", StateSucceeded, []string{"x"}},
+		{"did not", "test.append", "before", StateSucceeded, []string{"x"}},
+		{"nothing can tell", "test.append_nocheck", "after", StateUnknown, []string{"x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, `
+steps:
+  - {id: up, action: `+tt.action+`, retry: 3, with: {ledger: LEDGER, line: x, lost: `+tt.lost+`}}
+`)
+			wantState(t, h.run(), tt.state)
+			if got := h.ledger(); !slices.Equal(got, tt.ledger) {
+				t.Fatalf("ledger %v, want %v", got, tt.ledger)
+			}
+		})
+	}
+}
+
+// TestConfirmStepRunsOnceConfirmed: a mutating step marked confirm waits
+// without an operator, and once confirmed runs and the run goes on.
+func TestConfirmStepRunsOnceConfirmed(t *testing.T) {
+	h := newHarness(t, `
+steps:
+  - {id: change, action: test.append, confirm: true, targets: [publisher], with: {ledger: LEDGER, line: c}}
+  - {id: after, action: test.append, with: {ledger: LEDGER, line: a}}
+`)
+	out := h.run()
+	wantState(t, out, StateWaiting)
+	if !strings.HasSuffix(out.Next, "--confirm change") {
+		t.Errorf("next: %s", out.Next)
+	}
+	wantState(t, h.resume(ResumeOptions{Confirm: "change"}), StateSucceeded)
+	if got := h.ledger(); !slices.Equal(got, []string{"c", "a"}) {
+		t.Fatalf("ledger %v", got)
+	}
+}

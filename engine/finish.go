@@ -29,6 +29,9 @@ func (s *session) finish(ctx, actx context.Context, cs *cStep, node *steps.Node,
 		return StateInterrupted
 	case errors.Is(err, steps.ErrNoOperator):
 		return s.waiting(cs, name, attempt, err)
+	case errors.Is(err, steps.ErrOutcomeUnknown):
+		s.finishFailed(cs, name, attempt, err, took, lines)
+		return s.settle(ctx, cs, node, attempt)
 	case err != nil:
 		if errors.Is(context.Cause(actx), errStepTimeout) {
 			err = timedOut(cs.Timeout, err)

@@ -48,10 +48,39 @@ func (s *session) reconcile(ctx context.Context, cs *cStep, name string) string 
 	return rec.State
 }
 
+// settle decides, right after an attempt whose outcome the action could
+// not tell (steps.ErrOutcomeUnknown), whether its effect took place, before
+// anything runs again: done counts as succeeded, not done leaves the
+// failure for the retries, and unknown stops the run for the operator.
+func (s *session) settle(ctx context.Context, cs *cStep, node *steps.Node, attempt int) string {
+	name := nodeName(node)
+	s.mu.Lock()
+	began := s.st.steps[cs.ID].target(name).started
+	s.mu.Unlock()
+	verdict, detail, result := s.checkEffect(ctx, cs, node, attempt, began, nil)
+	rec := &journal.Record{Type: recReconciled, Step: cs.ID, Node: name, Attempt: attempt, Message: detail}
+	switch {
+	case verdict == steps.Done:
+		rec.State = StateSucceeded
+		rec.Result, rec.Outputs = s.reconciledOutputs(cs, node, result)
+	case verdict == steps.NotDone || cs.Idempotent:
+		s.emit(Event{Kind: EventReconciled, Step: cs.ID, Node: name, State: StateFailed, Message: detail})
+		return StateFailed
+	default:
+		rec.State = StateUnknown
+	}
+	s.recordStep(rec)
+	s.emit(Event{Kind: EventReconciled, Step: cs.ID, Node: name, State: rec.State, Message: detail})
+	return rec.State
+}
+
 // checkEffect asks the action's check, then the step's verify.
 func (s *session) checkEffect(ctx context.Context, cs *cStep, node *steps.Node, attempt int, began time.Time,
 	started *journal.Record) (steps.CheckState, string, any) {
 	what := fmt.Sprintf("%s was in flight when the engine stopped", cs.Action)
+	if started == nil && attempt > 0 {
+		what = fmt.Sprintf("%s could not tell whether it took effect", cs.Action)
+	}
 	if in, err := s.renderInput(cs, node); err == nil && !steps.MutatesWith(cs.action, in) {
 		return steps.NotDone, what + "; it changes nothing, so it runs again", nil
 	}

@@ -166,11 +166,21 @@ func (st *runState) applyStep(sr *stepRun, r *journal.Record) {
 		t := sr.target(r.Node)
 		t.state, t.reason = StateUnknown, "interrupted while running: "+r.Message
 	case recWaiting:
-		sr.state, sr.asked = "", r.Inputs
+		sr.asked = r.Inputs
+		if r.Attempt == 0 {
+			// The step waits before it starts (confirm: true): no target
+			// has begun, and none must look unfinished once it runs.
+			sr.state, sr.reason = StateWaiting, r.Message
+			return
+		}
+		sr.state = ""
 		t := sr.target(r.Node)
 		t.state, t.reason, t.inflight = StateWaiting, r.Message, nil
 	case recConfirmed:
 		sr.confirmed = r
+		if sr.state == StateWaiting {
+			sr.state, sr.reason = "", ""
+		}
 		sr.note(r, "confirmed")
 	case recReconciled:
 		st.reconciled(sr, r)

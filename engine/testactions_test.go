@@ -78,6 +78,10 @@ type appendIn struct {
 	// EchoCredential appends a credential's password to Echo, as a
 	// careless action might.
 	EchoCredential string `yaml:"echo_credential"`
+	// Lost makes the first attempt end as if the session dropped after
+	// the command was sent: "after" once the line is written, "before"
+	// without writing it.
+	Lost string `yaml:"lost"`
 }
 
 type appendOut struct {
@@ -106,6 +110,9 @@ func appendRun(ctx context.Context, rt *steps.Runtime, in *appendIn) (*appendOut
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
+	if in.Lost == "before" && rt.Attempt == 1 {
+		return nil, fmt.Errorf("session dropped: %w", steps.ErrOutcomeUnknown)
+	}
 	if !sleepCtx(ctx, in.Delay) {
 		return nil, ctx.Err()
 	}
@@ -122,6 +129,9 @@ func appendRun(ctx context.Context, rt *steps.Runtime, in *appendIn) (*appendOut
 	}
 	if !sleepCtx(ctx, in.Delay) {
 		return nil, ctx.Err()
+	}
+	if in.Lost == "after" && rt.Attempt == 1 {
+		return nil, fmt.Errorf("session dropped: %w", steps.ErrOutcomeUnknown)
 	}
 	return &appendOut{Line: in.Line, Echo: in.Echo, Count: ledgerCount(in.Ledger, in.Line)}, nil
 }
