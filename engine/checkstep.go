@@ -112,6 +112,9 @@ func (c *checker) stepFields(d *decode.Decoder, s *Step) {
 	if s.Skip && s.Reason == "" {
 		d.ErrorAt(s.At.Of("skip", s.Pos), "a skipped step needs a reason")
 	}
+	if s.Skip && s.Critical {
+		d.ErrorAt(s.At.Of("skip", s.Pos), "the runbook marks this step critical to its safety: it cannot be skipped")
+	}
 	if s.Targets == nil && (len(s.Order.First) > 0 || s.Order.MaxParallel > 1) {
 		d.ErrorAt(s.Order.Pos, "order applies only to a step with targets")
 	}

@@ -270,7 +270,7 @@ func (s *session) execute(ctx context.Context) *Outcome {
 
 // mainSteps runs the steps in order until one stops the run.
 func (s *session) mainSteps(ctx context.Context) *Outcome {
-	out := &Outcome{State: StateSucceeded, Message: "every step succeeded"}
+	out := &Outcome{State: StateSucceeded, Message: "every step succeeded" + s.siteSkips()}
 	for _, cs := range s.eff.steps {
 		if cs.finally {
 			continue
@@ -297,6 +297,21 @@ func (s *session) mainSteps(ctx context.Context) *Outcome {
 		return s.stopped(cs, state)
 	}
 	return out
+}
+
+// siteSkips lists the steps the site skips, for the outcome: a run that
+// skipped steps did not do everything the runbook describes.
+func (s *session) siteSkips() string {
+	var skipped []string
+	for _, cs := range s.eff.steps {
+		if cs.Skip {
+			skipped = append(skipped, fmt.Sprintf("%s (%s)", cs.ID, cs.Reason))
+		}
+	}
+	if len(skipped) == 0 {
+		return ""
+	}
+	return "; the site skipped " + strings.Join(skipped, ", ")
 }
 
 // stopped describes a run stopped by a step.

@@ -119,6 +119,7 @@ type Step struct {
 	Idempotent  bool             `yaml:"idempotent" doc:"Running the action again is harmless; resume may rerun it after a crash."`
 	OnFailure   string           `yaml:"on_failure" default:"stop" enum:"stop,continue" doc:"stop the run, or continue with the next step."`
 	Confirm     bool             `yaml:"confirm" doc:"Ask the operator before running (skipped with --yes)."`
+	Critical    bool             `yaml:"critical" doc:"The runbook's safety depends on this step: a site cannot skip it."`
 	Skip        bool             `yaml:"skip" doc:"Do not run this step (normally set by a site override); needs a reason."`
 	Reason      string           `yaml:"reason" doc:"Why the step is skipped."`
 }
