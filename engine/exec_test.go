@@ -452,3 +452,40 @@ steps:
 		t.Fatalf("ledger %v", got)
 	}
 }
+
+// TestUnfinishedRunRefusesAnotherChange: while a run that changes the site
+// has not finished, a new change to the site is refused (any runbook), a
+// read-only runbook is not, and --new overrides.
+func TestUnfinishedRunRefusesAnotherChange(t *testing.T) {
+	h := newHarness(t, `
+steps:
+  - {id: a, action: test.append, with: {ledger: LEDGER, line: a, fail_unless: /nonexistent}}
+`)
+	wantState(t, h.run(), StateFailed)
+
+	h.write("other.yaml", runbookHead+strings.ReplaceAll(`
+steps:
+  - {id: b, action: test.append, with: {ledger: LEDGER, line: b}}
+`, "LEDGER", h.path("ledger")))
+	h.write("readonly.yaml", strings.Replace(runbookHead, "exec-test", "audit-test", 1)+`
+steps:
+  - {id: look, action: assert, with: {that: "true"}}
+`)
+	lo := h.load()
+	lo.Runbook = h.path("other.yaml")
+	_, err := Run(context.Background(), h.opts(), lo)
+	var ie *InputError
+	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "site lab has an unfinished run") {
+		t.Fatalf("err = %v", err)
+	}
+	lo.Runbook = h.path("readonly.yaml")
+	if out, err := Run(context.Background(), h.opts(), lo); err != nil || out.State != StateSucceeded {
+		t.Fatalf("a read-only run: %v %v", out, err)
+	}
+	opts := h.opts()
+	opts.New = true
+	lo.Runbook = h.path("other.yaml")
+	if out, err := Run(context.Background(), opts, lo); err != nil || out.State != StateSucceeded {
+		t.Fatalf("--new: %v %v", out, err)
+	}
+}

@@ -77,11 +77,23 @@ func lockKey(eff *Effective) (key, what string) {
 	return "runbook-" + eff.Runbook.Metadata.Name, "runbook " + eff.Runbook.Metadata.Name
 }
 
-// checkUnfinished refuses a new run while the site's last run of the same
-// runbook in this state directory has not finished: starting afresh would
-// do its finished steps again. Options.New overrides.
+// readOnly reports whether no step of the runbook changes the system.
+func (e *Effective) readOnly() bool {
+	for _, cs := range e.steps {
+		if cs.with.mutates() {
+			return false
+		}
+	}
+	return true
+}
+
+// checkUnfinished refuses a new run that changes the system while the
+// site's last such run in this state directory has not finished: starting
+// afresh would do finished steps again, or interleave two changes.
+// Read-only runs (an audit) are neither refused nor in the way.
+// Options.New overrides.
 func checkUnfinished(opts Options, eff *Effective, self string) error {
-	if opts.New {
+	if opts.New || eff.readOnly() {
 		return nil
 	}
 	ids, err := opts.Store.RunIDs()
@@ -95,8 +107,8 @@ func checkUnfinished(opts Options, eff *Effective, self string) error {
 		}
 		dir := &RunDir{ID: ids[i], Path: opts.Store.runPath(ids[i])}
 		meta, err := dir.ReadMeta()
-		if err != nil || meta.LockFile != opts.Store.lockPath(key) || meta.Runbook.Name != eff.Runbook.Metadata.Name {
-			continue // another site, or another runbook for the site
+		if err != nil || meta.LockFile != opts.Store.lockPath(key) || meta.ReadOnly {
+			continue // another site, or a run that changes nothing
 		}
 		st, _, err := replayRun(opts.Loader, dir)
 		if err != nil || st.State == StateSucceeded {
@@ -126,7 +138,7 @@ func pin(dir *RunDir, eff *Effective, lo LoadOptions, by, lockFile string) (*Run
 		RunID: dir.ID, Created: time.Now().UTC(), By: by,
 		Runbook: RunbookRef{Name: eff.Runbook.Metadata.Name, Version: eff.Runbook.Metadata.Version, Digest: eff.Digest},
 		Source:  sourceRef(lo.Runbook), ParamFlags: publicFlags(lo.Params, eff), Inventory: eff.Nodes,
-		StepDigests: StepDigests(eff.Tree), LockFile: lockFile,
+		StepDigests: StepDigests(eff.Tree), LockFile: lockFile, ReadOnly: eff.readOnly(),
 	}
 	if eff.Site != nil {
 		meta.SiteFile, meta.SiteName = absPath(eff.Site.File), eff.Site.Metadata.Name

@@ -57,6 +57,8 @@ type RunMeta struct {
 	// LockFile is the lock the run takes, so status can tell a live run
 	// from a dead one.
 	LockFile string `json:"lock_file,omitempty"`
+	// ReadOnly is true when no step of the runbook changes the system.
+	ReadOnly bool `json:"read_only,omitempty"`
 }
 
 // RunDir is the directory of one run.
