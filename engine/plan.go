@@ -215,15 +215,13 @@ func (s *session) planStep(ctx context.Context, cs *cStep, missing missingFacts,
 	return ps
 }
 
-// planRequires evaluates the step's guards: "" when they hold.
+// planRequires evaluates the step's guards: "" when they hold. Every
+// guard that does not hold is named, not only the first.
 func (s *session) planRequires(cs *cStep, missing missingFacts) (decision, reason, hint string) {
-	env := s.env(nil, nil)
 	for _, r := range cs.require {
-		prog, message := r.expr, "requirement "+r.src+" is false"
+		prog := r.expr
 		if r.guard != "" {
-			g := s.eff.guards[r.guard]
-			msg, h := g.texts(env)
-			prog, message, hint = g.check, fmt.Sprintf("guard %s: %s", r.guard, msg), h
+			prog = s.eff.guards[r.guard].check
 		}
 		switch {
 		case readsSteps(prog):
@@ -231,15 +229,16 @@ func (s *session) planRequires(cs *cStep, missing missingFacts) (decision, reaso
 		case missing.blocks(prog) != "":
 			return PlanUnknown, fmt.Sprintf("requirement %s needs fact %s, which could not be read", r.src, missing.blocks(prog)), ""
 		}
-		ok, err := prog.RunBool(env)
-		if err != nil {
-			return PlanBlocked, fmt.Sprintf("requirement %s cannot be evaluated: %v", r.src, err), hint
-		}
-		if !ok {
-			return PlanBlocked, message, hint
-		}
 	}
-	return "", "", ""
+	failed, err := s.failedRequires(cs, s.env(nil, nil))
+	if err != nil {
+		return PlanBlocked, err.Error() + " (cannot be evaluated)", ""
+	}
+	if len(failed) == 0 {
+		return "", "", ""
+	}
+	reason, hint = joinFailed(failed)
+	return PlanBlocked, reason, hint
 }
 
 // planTarget decides one target: when, then whether the effect is already

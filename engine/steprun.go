@@ -99,29 +99,56 @@ func (s *session) stepFailed(cs *cStep, err error) string {
 // checkRequires evaluates the step's guards: "" when all hold, blocked
 // when one is false, failed when one cannot be evaluated (fail closed).
 func (s *session) checkRequires(cs *cStep) string {
-	env := s.env(nil, nil)
+	failed, err := s.failedRequires(cs, s.env(nil, nil))
+	if err != nil {
+		return s.stepFailed(cs, err)
+	}
+	if len(failed) == 0 {
+		return ""
+	}
+	reason, hint := joinFailed(failed)
+	s.recordStep(&journal.Record{Type: recBlocked, Step: cs.ID, Reason: reason, Message: hint})
+	s.emit(Event{Kind: EventBlocked, Step: cs.ID, Message: reason, Hint: hint})
+	return StateBlocked
+}
+
+// failedReq is a requirement that does not hold, with its texts.
+type failedReq struct{ reason, hint string }
+
+// failedRequires evaluates every requirement of a step and returns all
+// that do not hold, so the operator learns of every one at once. An
+// evaluation error fails closed.
+func (s *session) failedRequires(cs *cStep, env *eval.Env) ([]failedReq, error) {
+	var out []failedReq
 	for _, r := range cs.require {
-		prog, message, hint := r.expr, "requirement "+r.src+" is false", ""
+		prog, f := r.expr, failedReq{reason: "requirement " + r.src + " is false"}
 		if r.guard != "" {
 			g := s.eff.guards[r.guard]
-			prog = g.check
-			message, hint = g.texts(env)
+			msg, hint := g.texts(env)
+			prog, f = g.check, failedReq{reason: fmt.Sprintf("guard %s: %s", r.guard, msg), hint: hint}
 		}
 		ok, err := prog.RunBool(env)
 		if err != nil {
-			return s.stepFailed(cs, fmt.Errorf("requirement %s: %w", r.src, err))
+			return nil, fmt.Errorf("requirement %s: %w", r.src, err)
 		}
 		if !ok {
-			reason := message
-			if r.guard != "" {
-				reason = fmt.Sprintf("guard %s: %s", r.guard, message)
-			}
-			s.recordStep(&journal.Record{Type: recBlocked, Step: cs.ID, Reason: reason, Message: hint})
-			s.emit(Event{Kind: EventBlocked, Step: cs.ID, Message: reason, Hint: hint})
-			return StateBlocked
+			out = append(out, f)
 		}
 	}
-	return ""
+	return out, nil
+}
+
+// joinFailed puts the failed requirements' reasons and hints in one line
+// each.
+func joinFailed(failed []failedReq) (reason, hint string) {
+	var reasons, hints []string
+	for _, f := range failed {
+		reasons = append(reasons, f.reason)
+		if f.hint != "" {
+			hints = append(hints, f.hint)
+		}
+	}
+	return strings.Join(reasons, "; "), strings.Join(hints, "; ")
 }
 
 // selectTargets returns the step's target nodes in inventory order, or a
