@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ucops/runbook/engine/eval"
@@ -112,13 +113,46 @@ func (s *session) factOn(ctx context.Context, f *cFact, node *steps.Node) (any, 
 
 func (s *session) planning() bool { return s.j == nil }
 
-// summarize shortens a fact's value for a progress line.
-func summarize(raw []byte) string {
+// summarize renders a value on one line for a progress line, shortened.
+func summarize(v any) string {
+	raw, ok := v.([]byte)
+	if !ok {
+		raw, _ = json.Marshal(v)
+	}
 	const max = 160
 	if len(raw) > max {
 		return string(raw[:max-3]) + "..."
 	}
 	return string(raw)
+}
+
+// Brief replaces long strings in plain data by a short description, so a
+// certificate shows as "PEM CERTIFICATE (1234 bytes)".
+func Brief(v any) any {
+	switch v := v.(type) {
+	case string:
+		if strings.HasPrefix(v, "-----BEGIN ") {
+			kind, _, _ := strings.Cut(strings.TrimPrefix(v, "-----BEGIN "), "-----")
+			return fmt.Sprintf("PEM %s (%d bytes)", kind, len(v))
+		}
+		if len(v) > 80 {
+			return v[:60] + fmt.Sprintf("... (%d bytes)", len(v))
+		}
+		return v
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, x := range v {
+			out[k] = Brief(x)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, x := range v {
+			out[i] = Brief(x)
+		}
+		return out
+	}
+	return v
 }
 
 // caveats evaluates the runbook's caveats and reports those that apply.

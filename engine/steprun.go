@@ -2,9 +2,9 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/ucops/runbook/engine/decode"
 	"slices"
 	"strings"
 	"sync"
@@ -201,9 +201,10 @@ func (s *session) confirmStep(ctx context.Context, cs *cStep, nodes []*steps.Nod
 	if len(names) > 0 {
 		text += " on " + strings.Join(names, ", ")
 	}
-	if in, err := s.renderInput(cs, nodes[0]); err == nil {
-		if b, err := json.Marshal(in); err == nil {
-			text += " with " + s.red.String(string(b))
+	if cs.with != nil && cs.with.node != nil {
+		d := decode.New("with", &decode.Errors{})
+		if v, err := cs.with.value(d, cs.with.node, s.env(nodes[0], nil)); err == nil {
+			text += " with " + s.red.String(summarize(Brief(v)))
 		}
 	}
 	op := &stepOperator{s: s, step: cs.ID}

@@ -68,6 +68,7 @@ func (a *app) demo(ctx context.Context, fault bool, release string, restart time
 	}
 	opts.Store = &engine.Store{Dir: filepath.Join(dir, "state"), LockDir: filepath.Join(dir, "locks")}
 	opts.Command = "runbook --state-dir " + shellQuote(opts.Store.Dir)
+	r.reportHint = opts.Command + " report"
 	opts.Secrets.Getenv = func(k string) string {
 		if k == cucmsim.PasswordEnv {
 			return c.Password()

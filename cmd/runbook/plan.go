@@ -94,6 +94,7 @@ func (a *app) printPlan(p *engine.PlanResult) {
 		}
 	}
 	tw.Flush()
+	fmt.Fprintln(a.stdout, "(* the step changes the system)")
 	if p.Blocked {
 		fmt.Fprintln(a.stdout, "blocked: a run would stop at the first blocked step")
 	}

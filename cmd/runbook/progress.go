@@ -25,6 +25,8 @@ type renderer struct {
 	status  bool // a status line is on screen
 	stop    chan struct{}
 	done    chan struct{}
+	// reportHint is how to call report for this state directory.
+	reportHint string
 }
 
 type runningTarget struct {
@@ -123,7 +125,11 @@ func (r *renderer) line(e engine.Event) string {
 	case engine.EventWaiting:
 		return r.paint(yellow, fmt.Sprintf("%s: %s", who, e.Message))
 	case engine.EventReconciled, engine.EventDecision, engine.EventConfirmed:
-		return fmt.Sprintf("%s: %s: %s", who, e.State, e.Message)
+		line := fmt.Sprintf("%s: %s", strings.TrimSpace(who), e.State)
+		if e.Message != "" {
+			line += ": " + e.Message
+		}
+		return line
 	case engine.EventInterrupted:
 		return r.paint(yellow, fmt.Sprintf("%s: %s", who, e.Message))
 	case engine.EventRunFinished:
@@ -153,12 +159,15 @@ func (r *renderer) finishedRun(e engine.Event) string {
 	if e.Hint != "" {
 		line += "\n         next: " + e.Hint
 	}
+	if r.reportHint != "" {
+		line += "\n         change record: " + r.reportHint + " " + e.Run + " --format html"
+	}
 	return line
 }
 
 // compact renders outputs on one line, long values shortened.
 func compact(m map[string]any) string {
-	b, _ := json.Marshal(m)
+	b, _ := json.Marshal(engine.Brief(m))
 	s := string(b)
 	if len(s) > 120 {
 		s = s[:117] + "..."

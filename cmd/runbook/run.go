@@ -37,6 +37,7 @@ func (a *app) options(f *execFlags) (engine.Options, *renderer, error) {
 	}
 	tty := a.interactive()
 	r := newRenderer(a.stdout, f.json, tty, !a.noColor)
+	r.reportHint = a.commandPrefix() + " report"
 	opts := engine.Options{
 		Store: a.store(), Loader: l, Sink: r.Event, By: f.by, Yes: f.yes, New: f.new,
 		Command: a.commandPrefix(),
