@@ -114,6 +114,7 @@ func (st *runState) apply(r *journal.Record) {
 	case recSessionEnd:
 		if n := len(st.sessions); n > 0 {
 			st.sessions[n-1].Ended, st.sessions[n-1].Outcome = r.Time, r.State
+			st.sessions[n-1].Message = r.Message
 		}
 		st.outcome = r.State
 	case recFact:

@@ -1,10 +1,14 @@
 package engine
 
 import (
+	"reflect"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/ucops/runbook/engine/journal"
+	"github.com/ucops/runbook/steps"
 	htmltemplate "html/template"
 	"io"
 	"os"
@@ -19,10 +23,14 @@ import (
 // what result and evidence, and every operator decision.
 type Report struct {
 	State
-	SiteFile  string           `json:"site_file,omitempty"`
-	Facts     map[string]any   `json:"facts,omitempty"`
-	Artifacts []ReportArtifact `json:"artifacts,omitempty"`
-	Generated time.Time        `json:"generated"`
+	SiteFile  string         `json:"site_file,omitempty"`
+	Inventory []steps.Node   `json:"inventory,omitempty"`
+	Facts     map[string]any `json:"facts,omitempty"`
+	// FirstFacts are the facts the first session read, when they differ
+	// from the last session's (SSO was on, a service was down).
+	FirstFacts map[string]any   `json:"first_facts,omitempty"`
+	Artifacts  []ReportArtifact `json:"artifacts,omitempty"`
+	Generated  time.Time        `json:"generated"`
 }
 
 // ReportArtifact is a file the run produced, with its digest.
@@ -46,17 +54,42 @@ func BuildReport(store *Store, l *Loader, id string) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Report{State: *st, SiteFile: meta.SiteFile, Facts: map[string]any{}, Generated: time.Now().UTC()}
-	for _, rec := range recs {
-		if rec.Type == recFact {
-			var v any
-			if json.Unmarshal(rec.Result, &v) == nil {
-				r.Facts[rec.Step] = v
-			}
-		}
+	r := &Report{State: *st, SiteFile: meta.SiteFile, Inventory: meta.Inventory, Generated: time.Now().UTC()}
+	r.FirstFacts, r.Facts = sessionFacts(recs)
+	if reflect.DeepEqual(r.FirstFacts, r.Facts) {
+		r.FirstFacts = nil
 	}
 	r.Artifacts = listArtifacts(dir.File(dirArtifacts))
 	return r, nil
+}
+
+// sessionFacts returns the facts of the first session that read any, and
+// of the last.
+func sessionFacts(recs []journal.Record) (first, last map[string]any) {
+	session := -1
+	var sessions []map[string]any
+	for _, rec := range recs {
+		switch rec.Type {
+		case recRunStarted, recResumed:
+			session = len(sessions)
+			sessions = append(sessions, map[string]any{})
+		case recFact:
+			var v any
+			if session >= 0 && json.Unmarshal(rec.Result, &v) == nil {
+				sessions[session][rec.Step] = v
+			}
+		}
+	}
+	for _, s := range sessions {
+		if len(s) == 0 {
+			continue
+		}
+		if first == nil {
+			first = s
+		}
+		last = s
+	}
+	return first, last
 }
 
 func listArtifacts(dir string) []ReportArtifact {
@@ -112,8 +145,14 @@ func reportFuncs() map[string]any {
 			return b.Sub(a).Round(time.Millisecond).String()
 		},
 		"json": func(v any) string {
-			b, _ := json.Marshal(v)
+			b, _ := json.Marshal(Brief(v))
 			return string(b)
+		},
+		"ended": func(s Session) string {
+			if s.Ended.IsZero() {
+				return "no end recorded: the process stopped (killed or lost)"
+			}
+			return s.Ended.UTC().Format("2006-01-02 15:04:05Z")
 		},
 		"cell": func(s string) string {
 			return strings.NewReplacer("|", "\\|", "\n", " ").Replace(s)
@@ -140,8 +179,17 @@ const markdownReport = `# Change record: {{.Runbook.Name}} {{.Runbook.Version}}
 | Command | By | Started | Ended | Outcome |
 |---|---|---|---|---|
 {{- range .Sessions}}
-| {{.Command}} | {{.By}} | {{when .Started}} | {{when .Ended}} | {{.Outcome}} |
+| {{.Command}} | {{.By}} | {{when .Started}} | {{ended .}} | {{.Outcome}}{{if .Message}}: {{cell .Message}}{{end}} |
 {{- end}}
+{{if .Inventory}}
+## Inventory
+
+| Node | Role | Host | FQDN |
+|---|---|---|---|
+{{- range .Inventory}}
+| {{.Name}} | {{.Role}} | {{.Host}} | {{.FQDN}} |
+{{- end}}
+{{end}}
 {{if .Params}}
 ## Params
 
@@ -157,8 +205,14 @@ const markdownReport = `# Change record: {{.Runbook.Name}} {{.Runbook.Version}}
 - {{.}}
 {{- end}}
 {{end}}
+{{- if .FirstFacts}}
+## Facts when the run started
+{{range $k, $v := .FirstFacts}}
+- **{{$k}}**: ` + "`{{cell (json $v)}}`" + `
+{{- end}}
+{{end}}
 {{- if .Facts}}
-## Facts
+## Facts{{if .FirstFacts}} at the last session{{end}}
 {{range $k, $v := .Facts}}
 - **{{$k}}**: ` + "`{{cell (json $v)}}`" + `
 {{- end}}
@@ -228,13 +282,16 @@ code{font-size:.9em;word-break:break-all}
 </table>
 <h2>Sessions</h2>
 <table><tr><th>Command</th><th>By</th><th>Started</th><th>Ended</th><th>Outcome</th></tr>
-{{range .Sessions}}<tr><td>{{.Command}}</td><td>{{.By}}</td><td>{{when .Started}}</td><td>{{when .Ended}}</td><td class="{{.Outcome}}">{{.Outcome}}</td></tr>
+{{range .Sessions}}<tr><td>{{.Command}}</td><td>{{.By}}</td><td>{{when .Started}}</td><td>{{ended .}}</td><td class="{{.Outcome}}">{{.Outcome}}{{if .Message}}: {{.Message}}{{end}}</td></tr>
 {{end}}</table>
+{{if .Inventory}}<h2>Inventory</h2><table><tr><th>Node</th><th>Role</th><th>Host</th><th>FQDN</th></tr>
+{{range .Inventory}}<tr><td>{{.Name}}</td><td>{{.Role}}</td><td>{{.Host}}</td><td>{{.FQDN}}</td></tr>{{end}}</table>{{end}}
 {{if .Params}}<h2>Params</h2><table><tr><th>Name</th><th>Value</th><th>Origin</th></tr>
 {{range .Params}}<tr><td>{{.Name}}</td><td><code>{{json .Value}}</code></td><td>{{.Origin}}</td></tr>
 {{end}}</table>{{end}}
 {{if .Warnings}}<h2>Warnings</h2><ul>{{range .Warnings}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{if .Facts}}<h2>Facts</h2><ul>{{range $k, $v := .Facts}}<li><b>{{$k}}</b>: <code>{{json $v}}</code></li>{{end}}</ul>{{end}}
+{{if .FirstFacts}}<h2>Facts when the run started</h2><ul>{{range $k, $v := .FirstFacts}}<li><b>{{$k}}</b>: <code>{{json $v}}</code></li>{{end}}</ul>{{end}}
+{{if .Facts}}<h2>Facts{{if .FirstFacts}} at the last session{{end}}</h2><ul>{{range $k, $v := .Facts}}<li><b>{{$k}}</b>: <code>{{json $v}}</code></li>{{end}}</ul>{{end}}
 <h2>Steps</h2>
 <table><tr><th>Step</th><th>Target</th><th>State</th><th>Attempts</th><th>Started</th><th>Took</th><th>Notes</th></tr>
 {{range .Steps}}<tr><td>{{.ID}}{{if .Finally}} (finally){{end}}</td><td></td><td class="{{.State}}">{{.State}}</td><td>{{.Attempts}}</td><td>{{when .Started}}</td><td>{{took .Started .Finished}}</td><td>{{.Reason}}</td></tr>

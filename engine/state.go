@@ -47,6 +47,7 @@ type Session struct {
 	Started time.Time `json:"started" doc:"When it started."`
 	Ended   time.Time `json:"ended,omitzero" doc:"When it ended."`
 	Outcome string    `json:"outcome,omitempty" doc:"How it ended."`
+	Message string    `json:"message,omitempty" doc:"Why it ended so."`
 }
 
 // ParamState is a param value as recorded for a run.
