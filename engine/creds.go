@@ -159,3 +159,41 @@ func absPath(p string) string {
 	}
 	return p
 }
+
+// SiteWarnings lists what a run of the site would trip over that the
+// files alone cannot show: a known_hosts file that is missing (with new
+// host keys not accepted), a secret's environment variable that is not
+// set, a secret's file that is missing.
+func SiteWarnings(site *Site, sec Secrets) []string {
+	if site == nil {
+		return nil
+	}
+	var out []string
+	dir := filepath.Dir(absPath(site.File))
+	if kh := sshSettings(site).KnownHosts; kh != "" && !site.Credentials.AcceptNewHostKeys && !fileExists(kh) {
+		out = append(out, fmt.Sprintf("known_hosts file %s does not exist: every SSH login would be refused", kh))
+	}
+	refs := map[string]*SecretRef{}
+	for _, e := range site.Credentials.Entries {
+		refs["credential "+e.Name+" password"] = e.Value.Password
+		refs["credential "+e.Name+" private key"] = e.Value.PrivateKey
+	}
+	for what, ref := range refs {
+		switch {
+		case ref == nil:
+		case ref.Env != "" && sec.getenv(ref.Env) == "":
+			out = append(out, fmt.Sprintf("%s: environment variable %s is not set", what, ref.Env))
+		case ref.File != "" && !fileExists(resolvePath(dir, ref.File)):
+			out = append(out, fmt.Sprintf("%s: file %s does not exist", what, resolvePath(dir, ref.File)))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func resolvePath(dir, p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
+}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"regexp"
 
 	"context"
@@ -132,6 +133,10 @@ func loadPinned(opts Options, dir *RunDir, meta *RunMeta, flags []string) (*Effe
 			return nil, inputErr(fmt.Errorf("site of run %s: %w", meta.RunID, err))
 		}
 		eff.Site = site
+	}
+	if eff.Site != nil && !sameNodes(nodesOf(eff.Site), meta.Inventory) {
+		eff.Warnings = append(eff.Warnings, "the site's inventory changed since the run started; "+
+			"the run keeps the nodes it started with (start a new run to take the change)")
 	}
 	eff.Nodes = meta.Inventory
 	byName := map[string]ParamState{}
@@ -393,4 +398,19 @@ func (s *session) nodeNamed(name string) *steps.Node {
 		}
 	}
 	return nil
+}
+
+// nodesOf returns a site's nodes with defaults filled in.
+func nodesOf(s *Site) []steps.Node {
+	out := make([]steps.Node, len(s.Inventory.Nodes))
+	for i, sn := range s.Inventory.Nodes {
+		out[i] = nodeOf(s, sn)
+	}
+	return out
+}
+
+func sameNodes(a, b []steps.Node) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
 }

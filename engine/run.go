@@ -222,6 +222,10 @@ func (s *session) start(ctx context.Context, typ, command string, prepare func(c
 		return nil, err
 	}
 	s.emit(Event{Kind: EventRunStarted, Message: fmt.Sprintf("%s %s %s", command, s.meta.Runbook.Name, s.meta.Runbook.Version)})
+	for _, w := range s.eff.Warnings {
+		s.recordStep(&journal.Record{Type: recCaveat, Message: "warning: " + w})
+		s.emit(Event{Kind: EventWarning, Message: w})
+	}
 	if prepare != nil {
 		out, err := prepare(ctx)
 		if err != nil || out != nil {

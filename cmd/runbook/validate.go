@@ -26,7 +26,7 @@ file:line:col: step "id": message. Exit 0 when valid, 2 when not.`,
 			if err != nil {
 				return err
 			}
-			for _, w := range eff.Warnings {
+			for _, w := range append(eff.Warnings, engine.SiteWarnings(eff.Site, engine.Secrets{})...) {
 				fmt.Fprintln(a.stderr, "warning:", w)
 			}
 			rb := eff.Runbook
