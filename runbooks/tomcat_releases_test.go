@@ -129,12 +129,12 @@ func tomcatHandoff(t *testing.T, l *lab, out *engine.Outcome, csrFile string) *e
 }
 
 // tomcatGUICSR plays the operator in OS Administration: Generate CSR for
-// tomcat, multi-server, on the publisher, with altNames as Other Domains;
+// tomcat, multi-server, on the publisher, with otherDomains as Other Domains;
 // Download CSR saves it as name in the lab's directory, whose path it
 // returns.
-func tomcatGUICSR(t *testing.T, l *lab, name string, altNames ...string) string {
+func tomcatGUICSR(t *testing.T, l *lab, name string, otherDomains ...string) string {
 	t.Helper()
-	return tomcatGUICSRFor(t, l, name, cucmsim.GUICSRRequest{AltNames: altNames})
+	return tomcatGUICSRFor(t, l, name, cucmsim.GUICSRRequest{OtherDomains: otherDomains})
 }
 
 // tomcatGUICSRFor is tomcatGUICSR with the page's other fields in req.

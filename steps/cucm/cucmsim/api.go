@@ -251,9 +251,21 @@ func (c *Cluster) apiSnapshot(n *node, w http.ResponseWriter) {
 }
 
 // readJSON decodes a request body of at most 1 MiB, answering 400 when it
-// cannot.
+// cannot. Unknown fields are ignored, as a REST API does.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	return decodeBody(w, json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)), v)
+}
+
+// readPageJSON is readJSON for the /sim/ stand-ins of GUI pages: a field
+// the page does not have is refused, so that a misspelt one (alt_names
+// for other_domains) is not silently ignored.
+func readPageJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	return decodeBody(w, dec, v)
+}
+
+func decodeBody(w http.ResponseWriter, dec *json.Decoder, v any) bool {
 	if err := dec.Decode(v); err != nil {
 		var syntax *json.SyntaxError
 		msg := "invalid JSON body: " + err.Error()

@@ -57,6 +57,39 @@ func (s *session) showCertOwn(c call) outcome {
 	return done()
 }
 
+// showCertTrust is "show cert trust STORE/FILE": one trust certificate,
+// in the detail "show cert own" gives (serial, issuer, validity, subject).
+func (s *session) showCertTrust(c call) outcome {
+	s.cl.mu.Lock()
+	e, refusal := s.trustEntry(c.args[0])
+	s.cl.mu.Unlock()
+	if e == nil {
+		s.println(refusal)
+		return failure(fmt.Errorf("no trust certificate %s", c.args[0]))
+	}
+	s.println(certDetails(e.cert)...)
+	return done()
+}
+
+// trustEntry finds the trust certificate a "STORE/FILE" argument names,
+// matching both parts without regard to case as the CLI does; without one
+// it returns the CLI's refusal. Callers hold s.cl.mu.
+func (s *session) trustEntry(arg string) (*trustEntry, string) {
+	name, file, ok := strings.Cut(arg, "/")
+	stores := trustStores(s.n.cucm)
+	store, known := canonicalUnit(stores, name)
+	if !ok || !known {
+		return nil, fmt.Sprintf("Invalid certificate name: %s (give STORE/FILE, such as "+
+			"tomcat-trust/NAME.pem; stores: %s)", arg, strings.Join(stores, ", "))
+	}
+	for _, e := range s.cl.trust[store] {
+		if strings.EqualFold(e.file, file) {
+			return e, ""
+		}
+	}
+	return nil, fmt.Sprintf("Invalid certificate name: %s is not in %s", arg, store)
+}
+
 // showCSROwn is "show csr own UNIT": the pending CSR in PEM.
 func (s *session) showCSROwn(c call) outcome {
 	unit, res, ok := s.unitArg(c.args[0])

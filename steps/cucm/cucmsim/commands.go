@@ -28,6 +28,7 @@ func commands() []command {
 		{words: "show network cluster", run: (*session).showNetworkCluster},
 		{words: "show cert list", min: 1, max: 1, run: (*session).showCertList},
 		{words: "show cert own", min: 1, max: 1, run: (*session).showCertOwn},
+		{words: "show cert trust", min: 1, max: 1, run: (*session).showCertTrust},
 		{words: "show csr own", min: 1, max: 1, run: (*session).showCSROwn},
 		{words: "show ctl", run: (*session).showCTL},
 		{words: "set cli pagination", min: 1, max: 1, run: (*session).setPagination},

@@ -14,9 +14,9 @@
 //     the pager, the confirmations and the output of the commands the
 //     certificate procedures use (show version active, show network
 //     cluster, utils service list|start|stop|restart, run sql, utils sso
-//     status|disable, show cert list|own, set csr gen, show csr own, set
-//     cert import|regen, utils ctl update CTLFile, show ctl, utils itl
-//     reset localkey, file list activelog, exit);
+//     status|disable, show cert list|own|trust, set csr gen, show csr
+//     own, set cert import|regen, utils ctl update CTLFile, show ctl,
+//     utils itl reset localkey, file list activelog, exit);
 //   - an HTTPS port serving the active Tomcat certificate (/ccmadmin);
 //   - an API port with the platform certificate REST API on release 14
 //     and later, and on every release the /sim/ endpoints: a stand-in for
@@ -29,12 +29,13 @@
 // CSR names the nodes whose Cisco Tomcat and Platform Administrative Web
 // Service run; a CSR replaces the pending key; a signed certificate is
 // refused unless its key is the pending one and its chain is in the
-// unit's trust store; a multi-server upload installs on every node it
-// names and the self-signed leftovers stay listed (CSCur97909); an
-// installed certificate is served only after its service restarts, and
-// HTTPS and the API are down while Tomcat restarts; phones reject a new
-// CallManager certificate they cannot verify (no TVS trust, or mixed
-// mode without a CTL update). Release differences are modelled where
+// unit's trust store, where a CA of the same name as an entry replaces
+// it; a multi-server upload installs on every node it names and the
+// self-signed leftovers stay listed (CSCur97909); an installed
+// certificate is served only after its service restarts, and HTTPS and
+// the API are down while Tomcat restarts; phones reject a new
+// CallManager certificate they cannot verify (no TVS trust, or mixed mode
+// without a CTL update). Release differences are modelled where
 // they are known: no REST API before 14, the OU question from 14SU1
 // (14.0.1.11900), the CN left out of the SANs on 10.5.2 (CSCus47235),
 // the older restart wording before 12.
@@ -54,7 +55,8 @@
 // ASSUMPTION: the REST API's distribution value for a multi-server CSR
 // is not documented publicly; the simulator accepts "multi-server".
 // Other texts the public record does not show (error wording, the
-// multi-server upload's node list, "show cert own" details) are
+// multi-server upload's node list, "show cert own" and "show cert trust"
+// details, the trust store's handling of two CAs of one name) are
 // plausible stand-ins, noted where they are made.
 //
 // Every command, call and login is recorded (Cluster.Audit and

@@ -34,15 +34,19 @@ func (c *Cluster) simAPI(n *node) http.Handler {
 }
 
 // GUICSRRequest is the body of POST /sim/gui/csr, the fields of the
-// Generate CSR page.
+// Generate CSR page. A field the page does not have is refused, so that a
+// misspelt one is not silently ignored.
 type GUICSRRequest struct {
-	Unit         string   `json:"unit"`
-	Distribution string   `json:"distribution"` // this-server (default) or multi-server
-	CommonName   string   `json:"common_name,omitempty"`
-	KeyType      string   `json:"key_type,omitempty"` // RSA (default) or EC
-	KeySize      int      `json:"key_size,omitempty"`
-	Hash         string   `json:"hash,omitempty"` // SHA256 (default), SHA384, SHA512
-	AltNames     []string `json:"alt_names,omitempty"`
+	Unit         string `json:"unit"`
+	Distribution string `json:"distribution"` // this-server (default) or multi-server
+	CommonName   string `json:"common_name,omitempty"`
+	KeyType      string `json:"key_type,omitempty"` // RSA (default) or EC
+	KeySize      int    `json:"key_size,omitempty"`
+	Hash         string `json:"hash,omitempty"` // SHA256 (default), SHA384, SHA512
+	// OtherDomains is the page's Other Domains field: DNS names added to
+	// the SAN list after the ones it fills in. On 10.5.2 the CN is added
+	// here, since the page leaves it out (CSCus47235).
+	OtherDomains []string `json:"other_domains,omitempty"`
 	// IncludeOU defaults to true before 14SU1 and false from it on.
 	IncludeOU *bool `json:"include_ou,omitempty"`
 }
@@ -58,7 +62,7 @@ type GUICSRResponse struct {
 
 func (c *Cluster) guiCSR(n *node, w http.ResponseWriter, r *http.Request) {
 	var req GUICSRRequest
-	if !readJSON(w, r, &req) {
+	if !readPageJSON(w, r, &req) {
 		return
 	}
 	out, err := c.generateGUICSR(n, req)
@@ -88,7 +92,7 @@ func (c *Cluster) generateGUICSR(n *node, req GUICSRRequest) (GUICSRResponse, er
 	p, err := c.generateCSR(n, csrRequest{
 		unit: req.Unit, distribution: req.Distribution, commonName: req.CommonName,
 		keyType: req.KeyType, keySize: req.KeySize, hash: req.Hash,
-		altNames: req.AltNames, includeOU: withOU,
+		altNames: req.OtherDomains, includeOU: withOU,
 	})
 	if err != nil {
 		return GUICSRResponse{}, err
@@ -129,7 +133,7 @@ type GUIUpload struct {
 
 func (c *Cluster) guiUpload(n *node, w http.ResponseWriter, r *http.Request) {
 	var req GUIUpload
-	if !readJSON(w, r, &req) {
+	if !readPageJSON(w, r, &req) {
 		return
 	}
 	out, err := c.upload(n, req)
@@ -181,7 +185,7 @@ type GUISSO struct {
 
 func (c *Cluster) guiSSO(w http.ResponseWriter, r *http.Request) {
 	var req GUISSO
-	if !readJSON(w, r, &req) {
+	if !readPageJSON(w, r, &req) {
 		return
 	}
 	c.mu.Lock()

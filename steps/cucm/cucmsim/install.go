@@ -11,6 +11,14 @@ import (
 
 // addTrust puts a certificate in a trust store, replacing one of the same
 // file name. Callers hold c.mu (or run before the cluster serves).
+//
+// ASSUMPTION: a trust certificate is stored under its CN (tomcat-trust/
+// Lab_Root_CA.pem), so importing a CA whose CN matches an entry but whose
+// key differs (a CA re-created under the same name) replaces that entry,
+// as a file of the same name would; Cisco does not document the case.
+// Certificates chained to the replaced one no longer verify until the
+// rest of the new chain is imported. Drivers must therefore compare the
+// certificate a file holds (show cert trust STORE/FILE), not its name.
 func (c *Cluster) addTrust(store string, cert *x509.Certificate, desc string) {
 	e := &trustEntry{file: trustFile(cert), cert: cert, desc: desc}
 	entries := c.trust[store]
