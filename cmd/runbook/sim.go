@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,9 +29,16 @@ Ctrl-C or SIGTERM, then exits 0.`,
 			if err != nil {
 				return invalid(err)
 			}
+			// Host keys persist, so a known_hosts file stays valid across
+			// restarts: next to the site file written, else the config.
 			opts := cucmsim.Options{StateDir: keys}
-			if opts.StateDir == "" && siteOut != "" {
+			switch {
+			case opts.StateDir != "":
+			case siteOut != "":
 				opts.StateDir = filepath.Join(filepath.Dir(siteOut), ".cucmsim")
+			default:
+				base := strings.TrimSuffix(filepath.Base(config), filepath.Ext(config))
+				opts.StateDir = filepath.Join(filepath.Dir(config), "."+base+".keys")
 			}
 			if audit != "" {
 				f, err := os.OpenFile(audit, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
@@ -59,7 +67,7 @@ Ctrl-C or SIGTERM, then exits 0.`,
 	cmd.Flags().StringVar(&config, "config", "", "simulator config (required)")
 	cmd.Flags().StringVar(&siteOut, "site-out", "", "write a site file for the simulated cluster")
 	cmd.Flags().StringVar(&audit, "audit", "", "append one JSON line per command or call received")
-	cmd.Flags().StringVar(&keys, "keys", "", "directory keeping the nodes' SSH host keys (default next to --site-out)")
+	cmd.Flags().StringVar(&keys, "keys", "", "directory keeping the nodes' SSH host keys (default next to --site-out, else next to the config)")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
