@@ -136,14 +136,15 @@ func certShow(ctx context.Context, rt *steps.Runtime, in *CertShowInput) (*CertS
 	return res, nil
 }
 
-// ownSerial reads the serial of the node's installed certificate of unit.
-func ownSerial(ctx context.Context, rt *steps.Runtime, acc Access, unit string) (string, error) {
+// ownCert reads the node's installed certificate of unit; it fails when
+// the CLI printed no serial number.
+func ownCert(ctx context.Context, rt *steps.Runtime, acc Access, unit string) (parse.Certificate, error) {
 	c, err := readParsed(ctx, rt, acc, "show cert own "+unit, parse.CertDetail)
 	if err != nil {
-		return "", err
+		return c, err
 	}
 	if c.Serial() == "" {
-		return "", fmt.Errorf("show cert own %s on %s printed no serial number", unit, rt.Node.Name)
+		return c, fmt.Errorf("show cert own %s on %s printed no serial number", unit, rt.Node.Name)
 	}
-	return c.Serial(), nil
+	return c, nil
 }

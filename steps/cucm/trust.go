@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ucops/runbook/steps"
@@ -33,6 +34,7 @@ type TrustCert struct {
 type TrustResult struct {
 	Store    string      `json:"store" doc:"The trust store, such as tomcat-trust."`
 	Imported []TrustCert `json:"imported" doc:"The certificates imported, in order."`
+	Present  []TrustCert `json:"present" doc:"Certificates the store already held (the same certificate, not only its name), not imported again."`
 }
 
 func uploadTrustAction() steps.Action {
@@ -78,18 +80,82 @@ func uploadTrust(ctx context.Context, rt *steps.Runtime, in *TrustInput) (*Trust
 	if err := checkChain(certs); err != nil {
 		return nil, err
 	}
-	res := &TrustResult{Store: trustStore(in.Unit), Imported: []TrustCert{}}
+	held, err := storeHolds(ctx, rt, in.Access, in.API, in.Method, in.Unit, certs)
+	if err != nil {
+		return nil, err
+	}
+	res := &TrustResult{Store: trustStore(in.Unit), Imported: []TrustCert{}, Present: []TrustCert{}}
 	if in.Method == "api" {
-		return res, trustByAPI(ctx, rt, in, certs, res)
+		err = trustByAPI(ctx, rt, in, held, res)
+	} else {
+		err = trustEachByCLI(ctx, rt, in, held, res)
 	}
-	for i, c := range certs {
-		if err := trustByCLI(ctx, rt, in, c); err != nil {
-			return nil, fmt.Errorf("import certificate #%d (%s) into %s on %s: %w",
-				i+1, x509inspect.Label(c), res.Store, rt.Node.Name, err)
+	if err != nil {
+		return nil, err
+	}
+	return res, confirmTrusted(ctx, rt, in, res)
+}
+
+// trustEachByCLI imports, root first, the certificates of held that the
+// store lacks; those it holds are recorded as present.
+func trustEachByCLI(ctx context.Context, rt *steps.Runtime, in *TrustInput, held []trustHeld,
+	res *TrustResult) error {
+	for i, h := range held {
+		if h.file != "" {
+			res.Present = append(res.Present, trustCert(h.file, h.cert))
+			rt.Progress("%s: %s is already in %s", rt.Node.Name, x509inspect.Label(h.cert), h.file)
+			continue
 		}
-		res.Imported = append(res.Imported, trustCert(res.Store+"/"+trustFile(c), c))
+		err := context.Cause(ctx)
+		if err == nil {
+			err = trustByCLI(ctx, rt, in, h.cert)
+		}
+		if err != nil {
+			return fmt.Errorf("import certificate #%d (%s) into %s on %s: %w",
+				i+1, x509inspect.Label(h.cert), res.Store, rt.Node.Name, err)
+		}
+		res.Imported = append(res.Imported, trustCert(res.Store+"/"+trustFile(h.cert), h.cert))
 	}
-	return res, nil
+	return nil
+}
+
+// confirmTrusted reads the store again: every certificate reported
+// imported must be the one the store now holds, not only a file of its
+// name.
+func confirmTrusted(ctx context.Context, rt *steps.Runtime, in *TrustInput, res *TrustResult) error {
+	if len(res.Imported) == 0 {
+		return nil
+	}
+	certs, err := readCerts(rt, "certificates", in.Certificates...)
+	if err != nil {
+		return err
+	}
+	certs = slices.DeleteFunc(certs, func(c *x509.Certificate) bool {
+		return !slices.ContainsFunc(res.Imported, func(t TrustCert) bool {
+			return t.SHA256 == x509inspect.Fingerprint(c.Raw)
+		})
+	})
+	held, err := storeHolds(ctx, rt, in.Access, in.API, in.Method, in.Unit, certs)
+	if err != nil {
+		return fmt.Errorf("read %s on %s after the import: %w", res.Store, rt.Node.Name, err)
+	}
+	if miss := missingHeld(held); len(miss) > 0 {
+		return fmt.Errorf("%s accepted the import but %s does not hold %s", rt.Node.Name,
+			res.Store, lacks(miss, res.Store))
+	}
+	for i, h := range held {
+		res.Imported[i].File = h.file
+	}
+	return nil
+}
+
+// lacks says, for each certificate a store lacks, what it holds instead.
+func lacks(miss []trustHeld, store string) string {
+	out := make([]string, len(miss))
+	for i, h := range miss {
+		out[i] = h.lack(store)
+	}
+	return strings.Join(out, "; ")
 }
 
 func trustCert(file string, c *x509.Certificate) TrustCert {
@@ -110,8 +176,19 @@ func trustByCLI(ctx context.Context, rt *steps.Runtime, in *TrustInput, c *x509.
 	return nil
 }
 
-func trustByAPI(ctx context.Context, rt *steps.Runtime, in *TrustInput, certs []*x509.Certificate,
+func trustByAPI(ctx context.Context, rt *steps.Runtime, in *TrustInput, held []trustHeld,
 	res *TrustResult) error {
+	var certs []*x509.Certificate
+	for _, h := range held {
+		if h.file != "" {
+			res.Present = append(res.Present, trustCert(h.file, h.cert))
+		} else {
+			certs = append(certs, h.cert)
+		}
+	}
+	if len(certs) == 0 {
+		return nil
+	}
 	c, err := apiClient(rt, in.Access, in.API)
 	if err != nil {
 		return err
@@ -136,7 +213,9 @@ func trustByAPI(ctx context.Context, rt *steps.Runtime, in *TrustInput, certs []
 }
 
 // trusted is the Check of cucm.cert.upload_trust: done when the store
-// lists a file named after each certificate.
+// holds each certificate itself - compared by serial number and issuer
+// (show cert trust) or by PEM (REST API), since a file of the same name
+// may hold an older CA of the same name.
 func trusted(ctx context.Context, rt *steps.Runtime, in *TrustInput) (steps.Check, error) {
 	if _, err := rt.Target(); err != nil {
 		return steps.Check{}, err
@@ -145,35 +224,36 @@ func trusted(ctx context.Context, rt *steps.Runtime, in *TrustInput) (steps.Chec
 	if err != nil {
 		return steps.Check{}, err
 	}
-	store := trustStore(in.Unit)
-	missing, err := notTrusted(ctx, rt, in.Access, store, certs)
+	held, err := storeHolds(ctx, rt, in.Access, in.API, in.Method, in.Unit, certs)
 	if err != nil {
 		return steps.Check{}, err
 	}
-	if len(missing) > 0 {
-		return steps.Check{State: steps.NotDone, Detail: fmt.Sprintf("%s does not list %s",
-			store, strings.Join(missing, ", "))}, nil
+	store := trustStore(in.Unit)
+	if miss := missingHeld(held); len(miss) > 0 {
+		return steps.Check{State: steps.NotDone, Detail: fmt.Sprintf("%s lacks %s", store,
+			lacks(miss, store))}, nil
 	}
-	return steps.Check{State: steps.Done, Detail: fmt.Sprintf("%s lists a file for each "+
-		"certificate (matched by name; the CLI does not show their contents)", store)}, nil
+	files := make([]string, len(held))
+	for i, h := range held {
+		files[i] = h.file
+	}
+	how := "serial number and issuer"
+	if in.Method == "api" {
+		how = "certificate"
+	}
+	return steps.Check{State: steps.Done, Detail: fmt.Sprintf("%s holds each certificate, "+
+		"matched by %s: %s", store, how, strings.Join(files, ", "))}, nil
 }
 
-// notTrusted returns the file names of certs that store does not list.
-func notTrusted(ctx context.Context, rt *steps.Runtime, acc Access, store string,
-	certs []*x509.Certificate) ([]string, error) {
+// listsFile reports whether store lists a file named after c, whatever
+// it holds.
+func listsFile(ctx context.Context, rt *steps.Runtime, acc Access, store string,
+	c *x509.Certificate) (bool, error) {
 	list, err := readParsed(ctx, rt, acc, "show cert list trust", parse.CertList)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	var missing []string
-	for _, c := range certs {
-		found := false
-		for _, e := range list {
-			found = found || strings.EqualFold(e.Unit, store) && strings.EqualFold(e.File, trustFile(c))
-		}
-		if !found {
-			missing = append(missing, trustFile(c))
-		}
-	}
-	return missing, nil
+	return slices.ContainsFunc(list, func(e parse.CertEntry) bool {
+		return strings.EqualFold(e.Unit, store) && strings.EqualFold(e.File, trustFile(c))
+	}), nil
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/ucops/runbook/steps"
@@ -118,7 +117,8 @@ func identityByCLI(ctx context.Context, rt *steps.Runtime, in *UploadInput, leaf
 	return nil
 }
 
-// trustChain imports the chain certificates the trust store lacks.
+// trustChain imports the chain certificates the trust store lacks - the
+// certificates themselves, not files of their names.
 func trustChain(ctx context.Context, rt *steps.Runtime, in *UploadInput, chain []*x509.Certificate,
 	res *UploadResult) error {
 	if len(chain) == 0 {
@@ -127,20 +127,23 @@ func trustChain(ctx context.Context, rt *steps.Runtime, in *UploadInput, chain [
 	if err := checkChain(chain); err != nil {
 		return fmt.Errorf("chain: %w", err)
 	}
-	store := trustStore(in.Unit)
-	missing, err := notTrusted(ctx, rt, in.Access, store, chain)
+	held, err := storeHolds(ctx, rt, in.Access, API{}, "cli", in.Unit, chain)
 	if err != nil {
 		return err
 	}
-	t := &TrustInput{Access: in.Access, Unit: in.Unit}
-	for _, c := range chain {
-		if !slices.Contains(missing, trustFile(c)) {
-			continue
-		}
-		if err := trustByCLI(ctx, rt, t, c); err != nil {
-			return fmt.Errorf("import %s into %s on %s: %w", x509inspect.Label(c), store, rt.Node.Name, err)
-		}
-		res.TrustImported = append(res.TrustImported, store+"/"+trustFile(c))
+	t := &TrustInput{Access: in.Access, Unit: in.Unit, Method: "cli"}
+	for _, h := range missingHeld(held) {
+		t.Certificates = append(t.Certificates, pemOf(h.cert))
+	}
+	tr := &TrustResult{Store: trustStore(in.Unit)}
+	if err := trustEachByCLI(ctx, rt, t, missingHeld(held), tr); err != nil {
+		return err
+	}
+	if err := confirmTrusted(ctx, rt, t, tr); err != nil {
+		return err
+	}
+	for _, c := range tr.Imported {
+		res.TrustImported = append(res.TrustImported, c.File)
 	}
 	return nil
 }
@@ -206,9 +209,9 @@ func diagnose(ctx context.Context, rt *steps.Runtime, in *UploadInput,
 			"signed from an older CSR; have the current CSR signed (cucm.csr.download)",
 			in.Unit, rt.Node.Name)
 	}
-	issuer := []*x509.Certificate{{Subject: leaf.Issuer}}
+	issuer := &x509.Certificate{Subject: leaf.Issuer}
 	store := trustStore(in.Unit)
-	if missing, err := notTrusted(ctx, rt, in.Access, store, issuer); err == nil && len(missing) > 0 {
+	if listed, err := listsFile(ctx, rt, in.Access, store, issuer); err == nil && !listed {
 		return fmt.Sprintf("%s does not list its issuer %s: upload the CA chain first, root "+
 			"first (cucm.cert.upload_trust)", store, leaf.Issuer.CommonName)
 	}
@@ -237,7 +240,8 @@ func landedEverywhere(ctx context.Context, rt *steps.Runtime, in *UploadInput,
 }
 
 // uploaded is the Check of cucm.cert.upload: done when the node's
-// installed certificate of the unit is this one.
+// installed certificate of the unit is this one (the same serial number
+// and issuer, as show cert own prints them).
 func uploaded(ctx context.Context, rt *steps.Runtime, in *UploadInput) (steps.Check, error) {
 	if _, err := rt.Target(); err != nil {
 		return steps.Check{}, err
@@ -246,15 +250,15 @@ func uploaded(ctx context.Context, rt *steps.Runtime, in *UploadInput) (steps.Ch
 	if err != nil {
 		return steps.Check{}, err
 	}
-	serial, err := ownSerial(ctx, rt, in.Access, in.Unit)
+	own, err := ownCert(ctx, rt, in.Access, in.Unit)
 	if err != nil {
 		return steps.Check{}, err
 	}
-	want := strings.ToUpper(leaf.SerialNumber.Text(16))
-	if serial != want {
+	if !holdsCert(own, leaf) {
 		return steps.Check{State: steps.NotDone, Detail: fmt.Sprintf("%s holds the %s certificate "+
-			"with serial %s, not %s", rt.Node.Name, in.Unit, serial, want)}, nil
+			"with serial %s issued by %s, not %s issued by %s", rt.Node.Name, in.Unit, own.Serial(),
+			own.Issuer(), serialOf(leaf), leaf.Issuer)}, nil
 	}
 	return steps.Check{State: steps.Done, Detail: fmt.Sprintf("%s holds the %s certificate with "+
-		"serial %s", rt.Node.Name, in.Unit, serial)}, nil
+		"serial %s issued by %s", rt.Node.Name, in.Unit, own.Serial(), own.Issuer())}, nil
 }

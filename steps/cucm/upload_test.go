@@ -50,17 +50,30 @@ func TestUploadFlow(t *testing.T) {
 	e.writeFile("tomcat.pem", x509test.PEM(leaf))
 
 	trustWith := "{unit: tomcat, certificates: " + p.files(e) + "}"
+	want := "tomcat-trust lacks CN=Lab Root CA (serial " + serialOf(p.root.Cert) + "): no " +
+		"tomcat-trust/Lab_Root_CA.pem; CN=Lab Issuing CA (serial " + serialOf(p.issuing.Cert) +
+		"): no tomcat-trust/Lab_Issuing_CA.pem"
 	if c, _ := e.check("cucm.cert.upload_trust", "cucm-pub", trustWith); c.State != steps.NotDone ||
-		c.Detail != "tomcat-trust does not list Lab_Root_CA.pem, Lab_Issuing_CA.pem" {
-		t.Errorf("trust check before = %+v", c)
+		c.Detail != want {
+		t.Errorf("trust check before = %+v\nwant detail %s", c, want)
 	}
 	trust := e.must("cucm.cert.upload_trust", "cucm-pub", trustWith).(*TrustResult)
-	if trust.Store != "tomcat-trust" || len(trust.Imported) != 2 ||
+	if trust.Store != "tomcat-trust" || len(trust.Imported) != 2 || len(trust.Present) != 0 ||
 		trust.Imported[1].File != "tomcat-trust/Lab_Issuing_CA.pem" {
 		t.Errorf("trust result = %+v", trust)
 	}
-	if c, _ := e.check("cucm.cert.upload_trust", "cucm-pub", trustWith); c.State != steps.Done {
-		t.Errorf("trust check after = %+v", c)
+	want = "tomcat-trust holds each certificate, matched by serial number and issuer: " +
+		"tomcat-trust/Lab_Root_CA.pem, tomcat-trust/Lab_Issuing_CA.pem"
+	if c, _ := e.check("cucm.cert.upload_trust", "cucm-pub", trustWith); c.State != steps.Done ||
+		c.Detail != want {
+		t.Errorf("trust check after = %+v\nwant detail %s", c, want)
+	}
+	again := e.must("cucm.cert.upload_trust", "cucm-pub", trustWith).(*TrustResult)
+	if len(again.Imported) != 0 || len(again.Present) != 2 {
+		t.Errorf("trust result of a second run = %+v, want both present", again)
+	}
+	if n := count(e.cliCommands("cucm-pub"), "set cert import trust tomcat"); n != 2 {
+		t.Errorf("set cert import trust tomcat sent %d times, want 2", n)
 	}
 	if got := e.cl.TrustCertificates("tomcat-trust"); !containsCert(got, p.root.Cert) ||
 		!containsCert(got, p.issuing.Cert) {
