@@ -129,7 +129,7 @@ func read(ctx context.Context, rt *steps.Runtime, acc Access, cmd string) (strin
 
 // change runs a command that changes the node. It is sent again only when
 // the session was gone before it was typed; a drop while it ran is
-// reported, since whether it took effect is unknown.
+// reported as *unknownOutcome, since whether it took effect is unknown.
 func change(ctx context.Context, rt *steps.Runtime, acc Access, cmd string,
 	answers ...cli.Answer) (string, error) {
 	for attempt := 1; ; attempt++ {
@@ -143,13 +143,25 @@ func change(ctx context.Context, rt *steps.Runtime, acc Access, cmd string,
 		case !settle(rt, c) || !errors.As(err, &de):
 			return out, err
 		case de.Sent:
-			return out, fmt.Errorf("%w; whether it took effect is unknown, "+
-				"the step's check will tell", err)
+			return out, &unknownOutcome{err: err}
 		case attempt == 2:
 			return out, err
 		}
 	}
 }
+
+// unknownOutcome is a session that dropped after a command that changes
+// the node was sent: the command may or may not have taken effect. It
+// matches steps.ErrOutcomeUnknown, so that the engine runs the action's
+// check before the step runs again, and the drop itself.
+type unknownOutcome struct{ err error }
+
+func (e *unknownOutcome) Error() string {
+	return e.err.Error() + "; whether it took effect is unknown: the engine checks before " +
+		"anything runs again"
+}
+
+func (e *unknownOutcome) Unwrap() []error { return []error{e.err, steps.ErrOutcomeUnknown} }
 
 // settle drops a session that is no longer open from the pool, so that the
 // next command opens a new one, and reports whether it did.

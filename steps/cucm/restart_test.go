@@ -78,7 +78,7 @@ func TestRestartFailures(t *testing.T) {
 			},
 			with: "service: Cisco Tomcat",
 			wantErr: `CLI session to cucm-sub1 dropped during "utils service restart Cisco Tomcat": EOF; ` +
-				`whether it took effect is unknown, the step's check will tell`,
+				`whether it took effect is unknown: the engine checks before anything runs again`,
 			check: "unknown"},
 	}
 	for _, tt := range tests {

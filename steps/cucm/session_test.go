@@ -88,12 +88,15 @@ func TestDropDuringChange(t *testing.T) {
 	e := startEnv(t, cfg)
 	_, err := e.run("cucm.sso.disable", "cucm-pub", "")
 	want := `CLI session to cucm-pub dropped during "utils sso disable": EOF; whether it took ` +
-		`effect is unknown, the step's check will tell`
+		`effect is unknown: the engine checks before anything runs again`
 	if errText(err) != want {
 		t.Fatalf("error:\n got %v\nwant %s", err, want)
 	}
 	if !errors.Is(err, cli.ErrDropped) {
 		t.Error("error does not match cli.ErrDropped")
+	}
+	if !errors.Is(err, steps.ErrOutcomeUnknown) {
+		t.Error("error does not match steps.ErrOutcomeUnknown")
 	}
 	// The command is not sent again; the check reads the state on a new
 	// session.
