@@ -468,7 +468,9 @@ func TestTomcatFieldRestartFails(t *testing.T) {
 	out := l.run(tomcat)
 	wantOutcome(t, out, engine.StateFailed)
 	want := "step restart-tomcat failed: utils service restart Cisco Tomcat on cucm-sub1 " +
-		"failed: Cisco Tomcat[FAILED]"
+		"failed: Cisco Tomcat[FAILED]; Cisco Tomcat is STOPPED on cucm-sub1 now, so the web " +
+		"pages and the REST API of cucm-sub1 are down until it starts: find the cause (utils " +
+		"service list, the service's logs), start it (utils service start Cisco Tomcat), then resume"
 	if out.Message != want {
 		t.Errorf("message:\n%s\nwant:\n%s", out.Message, want)
 	}

@@ -85,6 +85,10 @@ func restartCommand(ctx context.Context, rt *steps.Runtime, in *RestartInput) (s
 	if err != nil {
 		return "", fmt.Errorf("%s on %s: %w", cmd, rt.Node.Name, err)
 	}
+	if c.Failed && c.Final == parse.Failed {
+		return c.Final, fmt.Errorf("%s on %s failed: %s; %s", cmd, rt.Node.Name, failure(c),
+			failedRestart(ctx, rt, in))
+	}
 	if c.Failed {
 		return c.Final, fmt.Errorf("%s on %s failed: %s", cmd, rt.Node.Name, failure(c))
 	}
@@ -100,6 +104,39 @@ func failure(c parse.Change) string {
 		return fmt.Sprintf("%s[%s]  %s", c.Service, c.Final, c.Message)
 	}
 	return c.Message
+}
+
+// failedRestart says what a restart that ended in FAILED left behind: the
+// service's state now (read once), what that means for the node, and what
+// to do.
+func failedRestart(ctx context.Context, rt *steps.Runtime, in *RestartInput) string {
+	node := rt.Node.Name
+	state, err := serviceState(ctx, rt, in.Access, in.Service)
+	now := fmt.Sprintf("%s is %s on %s now", in.Service, state, node)
+	switch {
+	case err != nil:
+		now = fmt.Sprintf("%s is probably stopped on %s (its state could not be read: %v)",
+			in.Service, node, err)
+	case state == parse.Started:
+		return fmt.Sprintf("%s is STARTED on %s again: resume restarts it once more", in.Service, node)
+	}
+	return fmt.Sprintf("%s%s: find the cause (utils service list, the service's logs), start it "+
+		"(utils service start %s), then resume", now, downMeans(in.Service, node), in.Service)
+}
+
+// downMeans says what a service that is down takes away from a node.
+func downMeans(service, node string) string {
+	switch strings.ToLower(service) {
+	case "cisco tomcat":
+		return fmt.Sprintf(", so the web pages and the REST API of %s are down until it starts", node)
+	case "cisco callmanager":
+		return fmt.Sprintf(", so %s handles no calls or registrations until it starts (its phones "+
+			"fail over to the next node of their CallManager group)", node)
+	case "cisco tftp":
+		return fmt.Sprintf(", so phones cannot download their configuration files from %s until it "+
+			"starts", node)
+	}
+	return ""
 }
 
 func lastState(out, service string) string {

@@ -48,13 +48,52 @@ func TestRestartFailures(t *testing.T) {
 		wantErr string
 		check   string
 	}{
-		{name: "service fails to start",
+		{name: "Tomcat fails to start",
+			edit:  failing("Cisco Tomcat"),
+			with:  "service: Cisco Tomcat",
+			check: "not done",
+			wantErr: "utils service restart Cisco Tomcat on cucm-sub1 failed: Cisco Tomcat[FAILED]; " +
+				"Cisco Tomcat is STOPPED on cucm-sub1 now, so the web pages and the REST API of " +
+				"cucm-sub1 are down until it starts: find the cause (utils service list, the " +
+				"service's logs), start it (utils service start Cisco Tomcat), then resume"},
+		{name: "CallManager fails to start",
+			edit:  failing("Cisco CallManager"),
+			with:  "service: Cisco CallManager",
+			check: "not done",
+			wantErr: "utils service restart Cisco CallManager on cucm-sub1 failed: Cisco " +
+				"CallManager[FAILED]; Cisco CallManager is STOPPED on cucm-sub1 now, so cucm-sub1 " +
+				"handles no calls or registrations until it starts (its phones fail over to the " +
+				"next node of their CallManager group): find the cause (utils service list, the " +
+				"service's logs), start it (utils service start Cisco CallManager), then resume"},
+		{name: "TFTP fails to start",
+			edit:  failing("Cisco TFTP"),
+			with:  "service: Cisco TFTP",
+			check: "not done",
+			wantErr: "utils service restart Cisco TFTP on cucm-sub1 failed: Cisco TFTP[FAILED]; " +
+				"Cisco TFTP is STOPPED on cucm-sub1 now, so phones cannot download their " +
+				"configuration files from cucm-sub1 until it starts: find the cause (utils service " +
+				"list, the service's logs), start it (utils service start Cisco TFTP), then resume"},
+		{name: "another service fails to start",
+			edit:  failing("Cisco CTIManager"),
+			with:  "service: Cisco CTIManager",
+			check: "not done",
+			wantErr: "utils service restart Cisco CTIManager on cucm-sub1 failed: Cisco " +
+				"CTIManager[FAILED]; Cisco CTIManager is STOPPED on cucm-sub1 now: find the cause " +
+				"(utils service list, the service's logs), start it (utils service start Cisco " +
+				"CTIManager), then resume"},
+		{name: "fails, and its state cannot be read",
 			edit: func(cfg *cucmsim.Config) {
-				cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", Service: "Cisco Tomcat", Action: "fail", Times: -1}}
+				failing("Cisco Tomcat")(cfg)
+				cfg.Faults = append(cfg.Faults, cucmsim.Fault{Node: "cucm-sub1",
+					On: "utils service list", Action: "drop", Times: 2})
 			},
-			with:    "service: Cisco Tomcat",
-			wantErr: "utils service restart Cisco Tomcat on cucm-sub1 failed: Cisco Tomcat[FAILED]",
-			check:   "not done"},
+			with: "service: Cisco Tomcat",
+			wantErr: "utils service restart Cisco Tomcat on cucm-sub1 failed: Cisco Tomcat[FAILED]; " +
+				"Cisco Tomcat is probably stopped on cucm-sub1 (its state could not be read: CLI " +
+				"session to cucm-sub1 dropped during \"utils service list\": EOF), so the web pages " +
+				"and the REST API of cucm-sub1 are down until it starts: find the cause (utils " +
+				"service list, the service's logs), start it (utils service start Cisco Tomcat), " +
+				"then resume"},
 		{name: "service never starts in time",
 			edit: func(cfg *cucmsim.Config) {
 				cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", Service: "Cisco Tomcat", Action: "slow",
@@ -100,6 +139,13 @@ func TestRestartFailures(t *testing.T) {
 				t.Errorf("check = %+v, %v; want %s", c, err, tt.check)
 			}
 		})
+	}
+}
+
+// failing makes service fail to start on cucm-sub1, every time.
+func failing(service string) func(cfg *cucmsim.Config) {
+	return func(cfg *cucmsim.Config) {
+		cfg.Faults = []cucmsim.Fault{{Node: "cucm-sub1", Service: service, Action: "fail", Times: -1}}
 	}
 }
 
