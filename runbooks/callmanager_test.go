@@ -487,8 +487,8 @@ func TestCallManagerGuardsBlock(t *testing.T) {
 		want     string
 	}{
 		{"web service down", map[string]string{"Cisco Tomcat": "stopped"},
-			"guard web_services_running: Cisco Tomcat or Platform Administrative Web Service " +
-				"is not running on cucm-sub1; the multi-server CSR would leave those nodes out"},
+			"guard web_services_running: Cisco Tomcat (STOPPED) is not running on cucm-sub1; " +
+				"the multi-server CSR would leave those nodes out"},
 		{"CTIManager stopped", map[string]string{"Cisco CTIManager": "stopped"},
 			"guard activated_services_running: activated services are not running: " +
 				"cucm-sub1: Cisco CTIManager STOPPED; a restart would start them"},

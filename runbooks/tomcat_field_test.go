@@ -23,27 +23,41 @@ import (
 // check the exact text the operator is shown, that nothing was changed
 // that should not be, and how the run continues once the cause is fixed.
 
-// TestTomcatFieldServiceDown stops a web service on one node before the
-// run: a multi-server CSR would leave that node out, so the run and the
-// plan are blocked by web_services_running naming the node, before
-// anything changes. Once the operator starts the service, resume goes
-// through.
+// TestTomcatFieldServiceDown stops web services on nodes before the run:
+// a multi-server CSR would leave those nodes out, so the run and the plan
+// are blocked by web_services_running naming each service that is down
+// and its node, before anything changes. Once the operator starts the
+// services, resume goes through.
 func TestTomcatFieldServiceDown(t *testing.T) {
-	cases := []struct{ name, node, service string }{
-		{"Tomcat stopped on a subscriber", "cucm-sub1", "Cisco Tomcat"},
-		{"platform web service stopped on IM&P", "imp-pub", "Platform Administrative Web Service"},
+	cases := []struct {
+		name string
+		down map[string][]string // node: services stopped
+		want string
+	}{
+		{"Tomcat stopped on a subscriber", map[string][]string{"cucm-sub1": {"Cisco Tomcat"}},
+			"Cisco Tomcat (STOPPED) is not running on cucm-sub1"},
+		{"platform web service stopped on IM&P",
+			map[string][]string{"imp-pub": {"Platform Administrative Web Service"}},
+			"Platform Administrative Web Service (STOPPED) is not running on imp-pub"},
+		{"both on one node, Tomcat on another", map[string][]string{
+			"cucm-sub1": {"Cisco Tomcat", "Platform Administrative Web Service"},
+			"imp-pub":   {"Cisco Tomcat"}},
+			"Cisco Tomcat (STOPPED) and Platform Administrative Web Service (STOPPED) are not " +
+				"running on cucm-sub1; Cisco Tomcat (STOPPED) is not running on imp-pub"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := cucmsim.TestConfig("")
-			for i := range cfg.Nodes {
-				if cfg.Nodes[i].Name == tc.node {
-					cfg.Nodes[i].Services = map[string]string{tc.service: "stopped"}
+			for i, n := range cfg.Nodes {
+				for _, svc := range tc.down[n.Name] {
+					if cfg.Nodes[i].Services == nil {
+						cfg.Nodes[i].Services = map[string]string{}
+					}
+					cfg.Nodes[i].Services[svc] = "stopped"
 				}
 			}
 			l := startLab(t, cfg, labSiteExtra)
-			reason := "guard web_services_running: Cisco Tomcat or Platform Administrative " +
-				"Web Service is not running on " + tc.node + "; the multi-server CSR would " +
+			reason := "guard web_services_running: " + tc.want + "; the multi-server CSR would " +
 				"leave those nodes out"
 			hint := "start them (utils service start NAME) and resume"
 
@@ -64,7 +78,11 @@ func TestTomcatFieldServiceDown(t *testing.T) {
 				t.Errorf("a blocked run sent %q", m)
 			}
 
-			tomcatCLI(t, l, tc.node, "utils service start "+tc.service)
+			for node, services := range tc.down {
+				for _, svc := range services {
+					tomcatCLI(t, l, node, "utils service start "+svc)
+				}
+			}
 			wantOutcome(t, l.resume(engine.ResumeOptions{}), engine.StateSucceeded)
 			tomcatServesNew(t, l, "Runbook Lab Issuing CA")
 			tomcatRestartedOnce(t, l)

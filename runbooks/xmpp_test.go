@@ -182,8 +182,8 @@ func TestXMPPGuardsBlock(t *testing.T) {
 		want     string
 	}{
 		{"web service down", map[string]string{"Platform Administrative Web Service": "stopped"},
-			"guard web_services_running: Cisco Tomcat or Platform Administrative Web Service " +
-				"is not running on imp-sub1; the multi-server CSRs would leave those nodes out"},
+			"guard web_services_running: Platform Administrative Web Service (STOPPED) is not " +
+				"running on imp-sub1; the multi-server CSRs would leave those nodes out"},
 		{"XCP Router stopped", map[string]string{"Cisco XCP Router": "stopped"},
 			"guard xcp_router_running: Cisco XCP Router is not running on imp-sub1"},
 	}
