@@ -509,3 +509,62 @@ func TestCallManagerGuardsBlock(t *testing.T) {
 		})
 	}
 }
+
+// TestCallManagerCNOn1052: on 10.5.2 the GUI leaves the CN out of the
+// multi-server CSR's SANs (CSCus47235). The caveat and the hand-off's
+// instructions say to add the CN under Other Domains; a CSR made without
+// it is refused by check-csr, naming the cause; the operator generates it
+// again with the CN under Other Domains, resumes from generate-csr, and
+// the run finishes.
+func TestCallManagerCNOn1052(t *testing.T) {
+	l := startLab(t, cmConfig("10.5.2", false, false), cmSiteExtra)
+	wantOutcome(t, l.run(callmanager), engine.StateWaiting)
+	caveat := "CSCus47235: on 10.5.2 the CN is not copied into the SAN list of a multi-server " +
+		"CSR; check-csr fails if it is missing (when generating the CSR add the CN (by default " +
+		"the publisher's FQDN) under Other Domains; or, when the CN is not a node's name and " +
+		"nothing needs it as a SAN, set require_cn_in_san false)"
+	if w := l.status().Warnings; !slices.Contains(w, caveat) {
+		t.Errorf("caveats shown:\n%q\nwant:\n%q", w, caveat)
+	}
+	out := cmConfirmTVS(l)
+	cmWantWaiting(t, out, "handoff-csr", " --input csr_file=VALUE")
+	want := "step handoff-csr waiting: waiting for an operator: In Cisco Unified OS Administration " +
+		"on the publisher, open Security > Certificate Management > Generate CSR. Choose " +
+		"Certificate Purpose CallManager, Distribution Multi-server(SAN), key length 2048 and " +
+		"hash SHA256. Check that every CUCM node is listed in the SAN: cucm-pub.lab.example.com, " +
+		"cucm-sub1.lab.example.com. On 10.5.2 the CN is not copied into the SAN list " +
+		"(CSCus47235): add the CN under Other Domains - by default the publisher's FQDN, " +
+		"cucm-pub.lab.example.com. Generate, then Download CSR and save the file where this " +
+		"tool can read it."
+	if out.Message != want {
+		t.Errorf("pause message:\n%s\nwant:\n%s", out.Message, want)
+	}
+
+	out = cmHandOffCSR(t, l, "cucm-pub", "CallManager", "handoff-csr")
+	wantOutcome(t, out, engine.StateFailed)
+	want = "step check-csr failed: CSR is missing cucm-pub.lab.example.com: on 10.5.2 the CN is " +
+		"left out of the SANs (CSCus47235): if this is the CN, add it under Other Domains when " +
+		"generating the CSR; else its Cisco Tomcat or Platform Administrative Web Service may " +
+		"have been down when the CSR was generated\nCSR common name \"cucm-pub.lab.example.com\" " +
+		"is not also a subject alternative name"
+	if out.Message != want {
+		t.Errorf("message:\n%s\nwant:\n%s", out.Message, want)
+	}
+
+	csr, err := l.sim.GenerateCSR("cucm-pub", cucmsim.GUICSRRequest{Unit: "CallManager",
+		Distribution: "multi-server", KeySize: 2048, Hash: "SHA256",
+		OtherDomains: []string{"cucm-pub.lab.example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(l.dir, "CallManager.csr"), []byte(csr.CSR), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out = l.resume(engine.ResumeOptions{From: "generate-csr", Reason: "CN added under Other Domains"})
+	wantOutcome(t, out, engine.StateSucceeded)
+	for _, n := range []string{"cucm-pub", "cucm-sub1"} {
+		if c := l.sim.InstalledCertificate(n, "CallManager"); !slices.Contains(c.DNSNames, "cucm-pub.lab.example.com") {
+			t.Errorf("%s holds a CallManager certificate without the CN as a SAN: %q", n, c.DNSNames)
+		}
+	}
+}

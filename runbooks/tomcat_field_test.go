@@ -212,11 +212,15 @@ func TestTomcatFieldCNNotInSAN(t *testing.T) {
 func tomcatCNRefused(t *testing.T, l *lab, runbook string,
 	req cucmsim.GUICSRRequest) *engine.Outcome {
 	t.Helper()
-	wantOutcome(t, l.run(runbook), engine.StateWaiting)
+	out := l.run(runbook)
+	wantOutcome(t, out, engine.StateWaiting)
+	if want := tomcatHandoffPause(l); out.Message != want {
+		t.Errorf("pause message:\n%s\nwant:\n%s", out.Message, want)
+	}
 	if w := l.status().Warnings; !slices.Contains(w, tomcatCNCaveat) {
 		t.Errorf("caveats shown: %q", w)
 	}
-	out := l.resume(engine.ResumeOptions{Confirm: "handoff-csr",
+	out = l.resume(engine.ResumeOptions{Confirm: "handoff-csr",
 		Inputs: map[string]string{"csr_file": tomcatGUICSRFor(t, l, "csr.pem", req)}})
 	wantOutcome(t, out, engine.StateFailed)
 	if m := tomcatMutations(l, 0); len(m) > 0 {

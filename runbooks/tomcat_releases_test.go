@@ -30,18 +30,24 @@ import (
 const tomcatCSRAPI = "POST /platformcom/api/v1/certmgr/config/csr"
 
 // tomcatHandoffPause is how the run stops for the GUI hand-off: the
-// instructions name the site's nodes in its order.
+// instructions name the site's nodes in its order and, on 10.5.2, ask for
+// the CN under Other Domains (CSCus47235).
 func tomcatHandoffPause(l *lab) string {
 	var fqdns []string
 	for _, n := range l.sim.Nodes() {
 		fqdns = append(fqdns, n.FQDN)
 	}
+	cn := ""
+	if strings.HasPrefix(l.sim.Release(), "10.5.2.") {
+		cn = " On 10.5.2 the CN is not copied into the SAN list (CSCus47235): add the CN " +
+			"under Other Domains - by default the publisher's FQDN, cucm-pub.lab.example.com."
+	}
 	return "step handoff-csr waiting: waiting for an operator: In Cisco Unified OS " +
 		"Administration on the publisher, open Security > Certificate Management > Generate " +
 		"CSR. Choose Certificate Purpose tomcat, Distribution Multi-server(SAN), key length " +
 		"2048 and hash SHA256. Check that every node is listed in the SAN: " +
-		strings.Join(fqdns, ", ") + ". Generate, then Download CSR and save the file where " +
-		"this tool can read it."
+		strings.Join(fqdns, ", ") + "." + cn + " Generate, then Download CSR and save the " +
+		"file where this tool can read it."
 }
 
 // TestTomcatReleases runs the procedure on each release and security
@@ -540,7 +546,11 @@ func tomcatSigned(t *testing.T, l *lab, cert *x509.Certificate,
 // SANs: check-csr names CSCus47235 and the workaround.
 func TestTomcatCNHint(t *testing.T) {
 	l := startLab(t, cucmsim.TestConfig("10.5.2"), labSiteExtra)
-	wantOutcome(t, l.run(tomcat), engine.StateWaiting)
+	out := l.run(tomcat)
+	wantOutcome(t, out, engine.StateWaiting)
+	if want := tomcatHandoffPause(l); out.Message != want || !strings.Contains(want, "Other Domains") {
+		t.Errorf("pause message:\n%s\nwant:\n%s", out.Message, want)
+	}
 	caveat := "CSCus47235: on 10.5.2 the CN is not copied into the SAN list of a multi-server " +
 		"CSR; check-csr fails if it is missing (when generating the CSR add the CN (by default " +
 		"the publisher's FQDN) under Other Domains; or, when the CN is not a node's name and " +
@@ -548,7 +558,7 @@ func TestTomcatCNHint(t *testing.T) {
 	if w := l.status().Warnings; !slices.Contains(w, caveat) {
 		t.Errorf("caveats shown:\n%q\nwant:\n%q", w, caveat)
 	}
-	out := l.resume(engine.ResumeOptions{Confirm: "handoff-csr",
+	out = l.resume(engine.ResumeOptions{Confirm: "handoff-csr",
 		Inputs: map[string]string{"csr_file": tomcatGUICSR(t, l, "csr.pem")}})
 	want := "step check-csr failed: CSR is missing cucm-pub.lab.example.com: on 10.5.2 the CN " +
 		"is left out of the SANs (CSCus47235): if this is the CN, add it under Other Domains " +

@@ -203,3 +203,43 @@ func TestXMPPGuardsBlock(t *testing.T) {
 		})
 	}
 }
+
+// TestXMPPCNOn1052: on 10.5.2 the hand-off's instructions for the cup-xmpp
+// CSR say to add the CN (the IM&P publisher's FQDN) under Other Domains,
+// and a CSR made without it is refused by check-csr-xmpp, naming the cause.
+func TestXMPPCNOn1052(t *testing.T) {
+	l := startLab(t, xmppConfig("10.5.2", false), xmppSiteExtra)
+	out := l.run(xmpp)
+	cmWantWaiting(t, out, "handoff-csr-xmpp", " --input csr_file=VALUE")
+	caveat := "CSCus47235: on 10.5.2 the CN is not copied into the SAN list of a multi-server " +
+		"CSR; the CSR checks fail if it is missing (when generating the CSRs add the CN (by " +
+		"default the IM&P publisher's FQDN) under Other Domains; or, when the CN is not a " +
+		"node's name and nothing needs it as a SAN, set require_cn_in_san false)"
+	if w := l.status().Warnings; !slices.Contains(w, caveat) {
+		t.Errorf("caveats shown:\n%q\nwant:\n%q", w, caveat)
+	}
+	want := "step handoff-csr-xmpp waiting: waiting for an operator: In Cisco Unified IM and " +
+		"Presence OS Administration on the IM&P publisher (imp-pub.lab.example.com), open " +
+		"Security > Certificate Management > Generate CSR. Choose Certificate Purpose cup-xmpp, " +
+		"Distribution Multi-server(SAN), key length 2048 and hash SHA256. Check that every IM&P " +
+		"node is listed in the SAN: imp-pub.lab.example.com, imp-sub1.lab.example.com. On 10.5.2 " +
+		"the CN is not copied into the SAN list (CSCus47235): add the CN under Other Domains - " +
+		"by default the IM&P publisher's FQDN, imp-pub.lab.example.com. Generate, then Download " +
+		"CSR and save the file where this tool can read it."
+	if out.Message != want {
+		t.Errorf("pause message:\n%s\nwant:\n%s", out.Message, want)
+	}
+	out = cmHandOffCSR(t, l, "imp-pub", "cup-xmpp", "handoff-csr-xmpp")
+	wantOutcome(t, out, engine.StateFailed)
+	want = "step check-csr-xmpp failed: CSR is missing imp-pub.lab.example.com: on 10.5.2 the CN " +
+		"is left out of the SANs (CSCus47235): if this is the CN, add it under Other Domains " +
+		"when generating the CSR; else its Cisco Tomcat or Platform Administrative Web Service " +
+		"may have been down when the CSR was generated\nCSR common name " +
+		"\"imp-pub.lab.example.com\" is not also a subject alternative name"
+	if out.Message != want {
+		t.Errorf("message:\n%s\nwant:\n%s", out.Message, want)
+	}
+	if m := cmMutating(l); len(m) > 0 {
+		t.Errorf("the run changed the cluster: %q", m)
+	}
+}
