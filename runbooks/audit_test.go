@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"math/big"
 	"os"
@@ -32,6 +33,26 @@ const auditAfterTomcat = "  self_signed_ok: [CallManager, cup-xmpp, cup-xmpp-s2s
 // tomcat procedure makes (CSCur97909).
 const auditLeftovers = "tomcat: self-signed certificates are still listed beside the CA-signed one on " +
 	"cucm-pub, cucm-sub1, imp-pub (CSCur97909): they are not in use; nothing to do"
+
+// auditAccepted is the informational finding of a unit self-signed on
+// every node (nodes) that self_signed_ok accepts.
+func auditAccepted(unit, nodes string) string {
+	rb := map[string]string{"tomcat": "cucm-tomcat-multiserver-san",
+		"CallManager": "cucm-callmanager-multiserver-san"}[unit]
+	if rb == "" {
+		rb = "imp-xmpp-multiserver-san"
+	}
+	return unit + ": every node has a self-signed certificate (" + nodes + "), as installed, which " +
+		"self_signed_ok accepts: nothing to do (" + rb + " makes a CA-signed multi-server " +
+		"certificate, if one is wanted)"
+}
+
+// auditInfoAfterTomcat are the informational findings of an audit with
+// auditAfterTomcat: leftovers of tomcat, then the units kept self-signed.
+func auditInfoAfterTomcat(leftovers string) []string {
+	return []string{leftovers, auditAccepted("CallManager", "cucm-pub, cucm-sub1"),
+		auditAccepted("cup-xmpp", "imp-pub"), auditAccepted("cup-xmpp-s2s", "imp-pub")}
+}
 
 // auditTomcatLab starts cfg and runs the tomcat procedure on it with the
 // lab CA kept in DIR/ca, where auditCA finds it.
@@ -185,7 +206,7 @@ func TestAuditCleanAfterTomcat(t *testing.T) {
 	l := auditTomcatLab(t, cucmsim.TestConfig(""), labSiteExtra)
 	for _, method := range []string{"api", "cli"} {
 		out := auditRun(l, auditAfterTomcat+"  method: "+method+"\n")
-		auditWant(t, l, out, nil, []string{auditLeftovers}, nil)
+		auditWant(t, l, out, nil, auditInfoAfterTomcat(auditLeftovers), nil)
 		r, err := engine.BuildReport(l.store, l.loader, out.RunID)
 		if err != nil {
 			t.Fatal(err)
@@ -208,6 +229,17 @@ func TestAuditFreshCluster(t *testing.T) {
 	auditWant(t, l, out, []string{
 		"tomcat: every node has a self-signed certificate (cucm-pub, cucm-sub1, imp-pub): make a CA-signed " +
 			"multi-server certificate with cucm-tomcat-multiserver-san",
+		"cup-xmpp: every node has a self-signed certificate (imp-pub): make a CA-signed multi-server " +
+			"certificate with imp-xmpp-multiserver-san",
+		"cup-xmpp-s2s: every node has a self-signed certificate (imp-pub): make a CA-signed multi-server " +
+			"certificate with imp-xmpp-multiserver-san",
+	}, []string{auditAccepted("CallManager", "cucm-pub, cucm-sub1")},
+		[]string{"cucm-tomcat-multiserver-san", "imp-xmpp-multiserver-san"})
+
+	// With self_signed_ok emptied, CallManager needs action too.
+	auditWant(t, l, auditRun(l, "  self_signed_ok: []\n"), []string{
+		"tomcat: every node has a self-signed certificate (cucm-pub, cucm-sub1, imp-pub): make a CA-signed " +
+			"multi-server certificate with cucm-tomcat-multiserver-san",
 		"CallManager: every node has a self-signed certificate (cucm-pub, cucm-sub1): make a CA-signed " +
 			"multi-server certificate with cucm-callmanager-multiserver-san",
 		"cup-xmpp: every node has a self-signed certificate (imp-pub): make a CA-signed multi-server " +
@@ -216,6 +248,37 @@ func TestAuditFreshCluster(t *testing.T) {
 			"certificate with imp-xmpp-multiserver-san",
 	}, []string{}, []string{"cucm-tomcat-multiserver-san", "cucm-callmanager-multiserver-san",
 		"imp-xmpp-multiserver-san"})
+}
+
+// TestAuditCallManagerSelfSigned: by default (self_signed_ok
+// [CallManager]) a cluster that keeps CallManager self-signed on every
+// node, as installed, is in order (exit 0, one line for information); a
+// node self-signed while another holds a CA-signed CallManager
+// certificate needs action.
+func TestAuditCallManagerSelfSigned(t *testing.T) {
+	l := startLab(t, cucmsim.TestConfig(""), "")
+	const units = "  units: [CallManager]\n"
+	auditWant(t, l, auditRun(l, units), nil,
+		[]string{auditAccepted("CallManager", "cucm-pub, cucm-sub1")}, nil)
+
+	c := otherCA(t)
+	if _, err := l.sim.Upload("cucm-pub", cucmsim.GUIUpload{Unit: "CallManager-trust",
+		Certificate: auditPEM(c.cert)}); err != nil {
+		t.Fatal(err)
+	}
+	leaf, key := c.issue(t, l, 0xca11, time.Now().AddDate(1, 0, 0), x509.ExtKeyUsageServerAuth,
+		x509.ExtKeyUsageClientAuth)
+	if err := l.sim.InstallIdentity("cucm-pub", "CallManager", []*x509.Certificate{leaf, c.cert}, key); err != nil {
+		t.Fatal(err)
+	}
+	auditWant(t, l, auditRun(l, units), []string{"CallManager on cucm-sub1: self-signed, while " +
+		"cucm-pub holds the CA-signed multi-server certificate that names it (a rebuilt node): " +
+		"regenerate the multi-server certificate with cucm-callmanager-multiserver-san"},
+		[]string{}, []string{"cucm-callmanager-multiserver-san"})
+}
+
+func auditPEM(c *x509.Certificate) string {
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}))
 }
 
 // TestAuditAddedNode adds a subscriber after the tomcat procedure: the
@@ -236,7 +299,7 @@ func TestAuditAddedNode(t *testing.T) {
 			"cucm-sub2.lab.example.com is a cluster node (show network cluster) that the site's " +
 				"inventory lacks: its certificates were not read; add it to the site file",
 			missing,
-		}, []string{auditLeftovers}, []string{"cucm-tomcat-multiserver-san"})
+		}, auditInfoAfterTomcat(auditLeftovers), []string{"cucm-tomcat-multiserver-san"})
 	})
 	t.Run("site updated", func(t *testing.T) {
 		auditWant(t, l, auditRun(l, auditAfterTomcat), []string{
@@ -244,7 +307,9 @@ func TestAuditAddedNode(t *testing.T) {
 				"multi-server certificate that does not name it (a node added or renamed since): regenerate " +
 				"it with cucm-tomcat-multiserver-san; the new CSR must include cucm-sub2.lab.example.com",
 			missing,
-		}, []string{auditLeftovers}, []string{"cucm-tomcat-multiserver-san"})
+		}, []string{auditLeftovers, auditAccepted("CallManager", "cucm-pub, cucm-sub1, cucm-sub2"),
+			auditAccepted("cup-xmpp", "imp-pub"), auditAccepted("cup-xmpp-s2s", "imp-pub")},
+			[]string{"cucm-tomcat-multiserver-san"})
 	})
 }
 
@@ -291,7 +356,7 @@ func TestAuditBackToSelfSigned(t *testing.T) {
 			for i, w := range tt.want {
 				want[i] = strings.Replace(w, "SERIAL", serial, 1)
 			}
-			auditWant(t, l, auditRun(l, auditAfterTomcat), want, []string{leftovers},
+			auditWant(t, l, auditRun(l, auditAfterTomcat), want, auditInfoAfterTomcat(leftovers),
 				[]string{"cucm-tomcat-multiserver-san"})
 		})
 	}
@@ -413,7 +478,7 @@ func TestAuditInstalledCertificates(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := auditRun(l, auditAfterTomcat+"  method: "+tt.method+"\n")
-			auditWant(t, l, out, []string{tt.want}, []string{auditLeftovers}, auditRunbooks(tt.want))
+			auditWant(t, l, out, []string{tt.want}, auditInfoAfterTomcat(auditLeftovers), auditRunbooks(tt.want))
 		})
 	}
 }
@@ -444,7 +509,9 @@ func TestAuditSelfSignedExpiry(t *testing.T) {
 	auditWant(t, l, out, []string{"tomcat on cucm-sub1: the self-signed certificate expires on " +
 		notAfter.UTC().Format("2006-01-02") + ", in 19 days (expiry_days 30): " +
 		"regenerate it (set cert regen tomcat)"},
-		[]string{}, nil)
+		[]string{auditAccepted("tomcat", "cucm-pub, cucm-sub1, imp-pub"),
+			auditAccepted("CallManager", "cucm-pub, cucm-sub1"), auditAccepted("cup-xmpp", "imp-pub"),
+			auditAccepted("cup-xmpp-s2s", "imp-pub")}, nil)
 }
 
 // TestAuditTomcatNotRestarted runs the tomcat procedure without the
@@ -461,7 +528,7 @@ overrides:
 	auditWant(t, l, out, []string{"tomcat on cucm-sub1: serves the certificate with serial " + served +
 		" on HTTPS, not the installed one (serial " + auditSerial(l, "cucm-sub1", "tomcat") +
 		"): Cisco Tomcat was not restarted after the upload; restart it (utils service restart Cisco Tomcat)"},
-		[]string{auditLeftovers}, nil)
+		auditInfoAfterTomcat(auditLeftovers), nil)
 }
 
 // TestAuditIsReadOnly plans and runs the audit of a fresh cluster: the
@@ -520,7 +587,9 @@ func TestAuditNodesDown(t *testing.T) {
 	}
 	params := "  self_signed_ok: [tomcat, CallManager, cup-xmpp, cup-xmpp-s2s]\n  method: cli\n"
 	auditWant(t, l, auditRun(l, params), []string{"cucm-sub1: not audited: connect to cucm-sub1: dial tcp " +
-		sub.SSHAddr() + ": connect: connection refused"}, []string{}, nil)
+		sub.SSHAddr() + ": connect: connection refused"},
+		[]string{auditAccepted("tomcat", "cucm-pub, imp-pub"), auditAccepted("CallManager", "cucm-pub"),
+			auditAccepted("cup-xmpp", "imp-pub"), auditAccepted("cup-xmpp-s2s", "imp-pub")}, nil)
 
 	pub, _ := l.sim.Node("cucm-pub")
 	if err := l.sim.SetDown("cucm-pub", true); err != nil {

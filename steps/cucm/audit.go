@@ -20,7 +20,7 @@ type AuditInput struct {
 	API          `yaml:",inline"`
 	Units        []string          `yaml:"units" required:"true" doc:"Identity units to audit: tomcat (every node), CallManager (CUCM nodes), cup-xmpp and cup-xmpp-s2s (IM and Presence nodes)."`
 	ClientAuth   []string          `yaml:"client_auth" doc:"Units whose certificate must carry Client Authentication, as they act as TLS clients (SIP trunks, XMPP federation, Expressway)."`
-	SelfSignedOK []string          `yaml:"self_signed_ok" doc:"Units that may stay self-signed on every node: no finding while no node has a CA-signed one (expiry is still checked)."`
+	SelfSignedOK []string          `yaml:"self_signed_ok" doc:"Units that may stay self-signed on every node: an informational finding, not one needing action, while no node has a CA-signed one (a node back to self-signed beside CA-signed ones still needs action; expiry is still checked)."`
 	ExpiryDays   int               `yaml:"expiry_days" default:"30" doc:"A certificate that expires within this many days is a finding."`
 	CheckServed  bool              `yaml:"check_served" default:"true" doc:"Compare the certificate each node serves on HTTPS with its installed tomcat certificate, and verify the served chain."`
 	Runbooks     map[string]string `yaml:"runbooks" doc:"The canned runbook that regenerates each unit's certificate, named in the findings (unit: runbook)."`

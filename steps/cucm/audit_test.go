@@ -370,3 +370,53 @@ func FuzzHeldFromCLI(f *testing.F) {
 		}
 	})
 }
+
+// TestAuditSelfSignedOK: a unit self-signed on every node, as nodes are
+// installed, is information only when self_signed_ok names it; a node
+// back to self-signed beside CA-signed ones needs action either way.
+func TestAuditSelfSignedOK(t *testing.T) {
+	year := time.Now().AddDate(1, 0, 0)
+	ca := newTestCA(t, "Lab CA")
+	self := func(t *testing.T) []*x509.Certificate {
+		return []*x509.Certificate{testCA{}.leaf(t, 1, year, "a.ex.com"),
+			testCA{}.leaf(t, 2, year, "b.ex.com"), testCA{}.leaf(t, 3, year, "c.ex.com")}
+	}
+	rebuilt := func(t *testing.T) []*x509.Certificate {
+		ms := ca.leaf(t, 0xab, year, "a.ex.com", "b.ex.com", "c.ex.com")
+		return []*x509.Certificate{ms, ms, testCA{}.leaf(t, 3, year, "c.ex.com")}
+	}
+	backToSelf := "CallManager on c: self-signed, while a, b hold the CA-signed multi-server " +
+		"certificate that names it (a rebuilt node): regenerate the multi-server certificate with cm-rb"
+	tests := []struct {
+		name         string
+		ok           []string
+		certs        func(t *testing.T) []*x509.Certificate
+		action, info []string
+	}{
+		{"all self-signed, accepted", []string{"CallManager"}, self, nil, []string{
+			"CallManager: every node has a self-signed certificate (a, b, c), as installed, which " +
+				"self_signed_ok accepts: nothing to do (cm-rb makes a CA-signed multi-server " +
+				"certificate, if one is wanted)"}},
+		{"all self-signed, not accepted", nil, self, []string{
+			"CallManager: every node has a self-signed certificate (a, b, c): make a CA-signed " +
+				"multi-server certificate with cm-rb"}, nil},
+		{"back to self-signed, accepted", []string{"CallManager"}, rebuilt, []string{backToSelf}, nil},
+		{"back to self-signed, not accepted", nil, rebuilt, []string{backToSelf}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := AuditInput{Units: []string{"CallManager"}, SelfSignedOK: tt.ok, ExpiryDays: 30,
+				Runbooks: map[string]string{"callmanager": "cm-rb"}}
+			c := testCluster()
+			res := (&audit{in: &in, now: time.Now(), cluster: c,
+				reads: testReads(c, "CallManager", ca, tt.certs(t)...)}).run()
+			if !slices.Equal(res.Action, tt.action) || !slices.Equal(res.Info, tt.info) {
+				t.Errorf("action %q\ninfo %q\nwant action %q\ninfo %q", res.Action, res.Info,
+					tt.action, tt.info)
+			}
+			if len(tt.action) == 0 && len(res.Runbooks) != 0 {
+				t.Errorf("runbooks %q recommended for information only", res.Runbooks)
+			}
+		})
+	}
+}

@@ -185,16 +185,22 @@ func multiServer(gs []certGroup, want []string) []certGroup {
 	})
 }
 
-// selfSigned reports self-signed nodes: all of them, or those back to
-// self-signed beside CA-signed ones.
+// selfSigned reports self-signed nodes: all of them (for information only
+// when the unit is in self_signed_ok: that is how nodes are installed), or
+// those back to self-signed beside CA-signed ones, which always need
+// action.
 func (a *audit) selfSigned(unit string, holders, signed []*nodeRead, want []string) {
 	rb := a.in.runbookFor(unit)
 	f := AuditFinding{Kind: findSelfSigned, Unit: unit, Action: true, Runbook: rb}
 	if len(signed) == 0 {
+		f.Nodes = names(holders)
 		if hasUnit(a.in.SelfSignedOK, unit) {
+			f.Action = false
+			a.add(f, "%s: every node has a self-signed certificate (%s), as installed, which "+
+				"self_signed_ok accepts: nothing to do%s", unit, strings.Join(f.Nodes, ", "),
+				caSignedBy(rb))
 			return
 		}
-		f.Nodes = names(holders)
 		a.add(f, "%s: every node has a self-signed certificate (%s): make a CA-signed "+
 			"multi-server certificate%s", unit, strings.Join(f.Nodes, ", "), with(rb))
 		return
@@ -238,6 +244,15 @@ func hold(n int) string {
 		return "holds"
 	}
 	return "hold"
+}
+
+// caSignedBy names the runbook that would make a unit's certificate
+// CA-signed, when there is one.
+func caSignedBy(rb string) string {
+	if rb == "" {
+		return ""
+	}
+	return " (" + rb + " makes a CA-signed multi-server certificate, if one is wanted)"
 }
 
 // with names the runbook that does the work, when there is one.
