@@ -17,7 +17,8 @@ import (
 )
 
 // TestCannedRunbooksLoad loads every canned runbook by name, and every
-// example site with the runbook it pins: all must be valid.
+// example site with the runbook it pins, or with each canned runbook when
+// it pins none: all must be valid.
 func TestCannedRunbooksLoad(t *testing.T) {
 	reg, err := builtin.Registry()
 	if err != nil {
@@ -44,10 +45,22 @@ func TestCannedRunbooksLoad(t *testing.T) {
 		if strings.HasSuffix(s, ".sim.yaml") {
 			continue
 		}
-		if _, err := l.Load(engine.LoadOptions{Site: "../runbooks/" + s, RequireParams: true}); err != nil {
-			// Sites are read from disk; the test runs in the runbooks folder.
-			if _, err2 := l.Load(engine.LoadOptions{Site: s, RequireParams: true}); err2 != nil {
-				t.Errorf("%s:\n%v", s, err2)
+		// Sites are read from disk; the test runs in the runbooks folder.
+		site, err := l.LoadSite(s)
+		if err != nil {
+			t.Errorf("%s:\n%v", s, err)
+			continue
+		}
+		refs := []string{site.Runbook}
+		if site.Runbook == "" {
+			refs = nil
+			for _, c := range all {
+				refs = append(refs, c.Name)
+			}
+		}
+		for _, ref := range refs {
+			if _, err := l.Load(engine.LoadOptions{Runbook: ref, Site: s, RequireParams: true}); err != nil {
+				t.Errorf("%s with %s:\n%v", s, ref, err)
 			}
 		}
 	}
