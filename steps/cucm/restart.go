@@ -118,7 +118,8 @@ func failedRestart(ctx context.Context, rt *steps.Runtime, in *RestartInput) str
 		now = fmt.Sprintf("%s is probably stopped on %s (its state could not be read: %v)",
 			in.Service, node, err)
 	case state == parse.Started:
-		return fmt.Sprintf("%s is STARTED on %s again: resume restarts it once more", in.Service, node)
+		return fmt.Sprintf("%s is STARTED on %s again: resume restarts it once more",
+			in.Service, node)
 	}
 	return fmt.Sprintf("%s%s: find the cause (utils service list, the service's logs), start it "+
 		"(utils service start %s), then resume", now, downMeans(in.Service, node), in.Service)
@@ -128,13 +129,14 @@ func failedRestart(ctx context.Context, rt *steps.Runtime, in *RestartInput) str
 func downMeans(service, node string) string {
 	switch strings.ToLower(service) {
 	case "cisco tomcat":
-		return fmt.Sprintf(", so the web pages and the REST API of %s are down until it starts", node)
+		return fmt.Sprintf(", so the web pages and the REST API of %s are down until it "+
+			"starts", node)
 	case "cisco callmanager":
 		return fmt.Sprintf(", so %s handles no calls or registrations until it starts (its phones "+
 			"fail over to the next node of their CallManager group)", node)
 	case "cisco tftp":
-		return fmt.Sprintf(", so phones cannot download their configuration files from %s until it "+
-			"starts", node)
+		return fmt.Sprintf(", so phones cannot download their configuration files from %s "+
+			"until it starts", node)
 	}
 	return ""
 }

@@ -122,7 +122,8 @@ func trustEachByCLI(ctx context.Context, rt *steps.Runtime, in *TrustInput, held
 // confirmTrusted reads the store again: every certificate reported
 // imported must be the one the store now holds, not only a file of its
 // name.
-func confirmTrusted(ctx context.Context, rt *steps.Runtime, in *TrustInput, res *TrustResult) error {
+func confirmTrusted(ctx context.Context, rt *steps.Runtime, in *TrustInput,
+	res *TrustResult) error {
 	if len(res.Imported) == 0 {
 		return nil
 	}

@@ -191,3 +191,21 @@ func TestSameIssuer(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSameIssuer: any printed name is compared without panicking, and a
+// name always matches its own Go spelling and a Java-like one with spaces.
+func FuzzSameIssuer(f *testing.F) {
+	f.Add("Lab Root CA", "Lab", `CN="x", O=y`)
+	f.Add("a,b", "", "CN=")
+	f.Add(`x\`, "O=1", `CN=\`)
+	f.Fuzz(func(t *testing.T, cn, org, printed string) {
+		sameIssuer(printed, pkix.Name{CommonName: cn})
+		n := pkix.Name{CommonName: cn}
+		if org != "" {
+			n.Organization = []string{org}
+		}
+		if !sameIssuer(n.String(), n) {
+			t.Errorf("%q does not match its own name %q", n.String(), cn)
+		}
+	})
+}

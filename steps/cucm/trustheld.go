@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ucops/runbook/steps"
@@ -68,29 +69,48 @@ func heldByCLI(ctx context.Context, rt *steps.Runtime, acc Access, store string,
 	if err != nil {
 		return nil, err
 	}
-	shown := map[string]parse.Certificate{}
+	show := trustShower(ctx, rt, acc)
 	held := make([]trustHeld, len(certs))
 	for i, c := range certs {
 		held[i] = trustHeld{cert: c}
 		for _, e := range trustCandidates(list, store, c) {
-			d, ok := shown[e.Path()]
-			if !ok {
-				if d, err = readParsed(ctx, rt, acc, "show cert trust "+e.Path(), parse.CertDetail); err != nil {
-					return nil, err
-				}
-				shown[e.Path()] = d
+			d, err := show(e.Path())
+			if err != nil {
+				return nil, err
 			}
 			if holdsCert(d, c) {
 				held[i].file, held[i].other = e.Path(), ""
 				break
 			}
 			if held[i].other == "" {
-				held[i].other = fmt.Sprintf("%s holds another certificate (serial %s, issued by %s)",
-					e.Path(), d.Serial(), d.Issuer())
+				held[i].other = otherCert(e.Path(), d.Serial(), d.Issuer())
 			}
 		}
 	}
 	return held, nil
+}
+
+// trustShower returns a function that shows a trust file once and
+// remembers what it printed.
+func trustShower(ctx context.Context, rt *steps.Runtime,
+	acc Access) func(path string) (parse.Certificate, error) {
+	shown := map[string]parse.Certificate{}
+	return func(path string) (parse.Certificate, error) {
+		if d, ok := shown[path]; ok {
+			return d, nil
+		}
+		d, err := readParsed(ctx, rt, acc, "show cert trust "+path, parse.CertDetail)
+		if err == nil {
+			shown[path] = d
+		}
+		return d, err
+	}
+}
+
+// otherCert says what a file of a certificate's name holds instead.
+func otherCert(path, serial, issuer string) string {
+	return fmt.Sprintf("%s holds another certificate (serial %s, issued by %s)",
+		path, serial, issuer)
 }
 
 // trustCandidates returns the files of store that may hold c: the one
@@ -121,18 +141,45 @@ func holdsCert(d parse.Certificate, c *x509.Certificate) bool {
 	return d.Serial() == serialOf(c) && sameIssuer(d.Issuer(), c.Issuer)
 }
 
-var cnValue = regexp.MustCompile(`(?i)(?:^|,)\s*CN\s*=\s*("[^"]*"|(?:\\.|[^,])*)`)
+var cnValue = regexp.MustCompile(`(?i)(?:^|[^\\],)\s*CN=("(?:\\.|[^"])*"|(?:\\.|[^,])*)`)
 
 // sameIssuer compares an issuer name as the CLI prints it (Java's form,
 // attribute order and spacing vary by release) with n: by CN when both
 // have one, else by the whole name without spaces or case.
 func sameIssuer(printed string, n pkix.Name) bool {
 	if m := cnValue.FindStringSubmatch(printed); m != nil && n.CommonName != "" {
-		cn := strings.ReplaceAll(strings.Trim(strings.TrimSpace(m[1]), `"`), `\`, "")
-		return strings.EqualFold(cn, n.CommonName)
+		return strings.EqualFold(dnValue(m[1]), n.CommonName)
 	}
 	squash := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), "")) }
 	return squash(printed) == squash(n.String())
+}
+
+// dnValue undoes the quoting and escapes of an attribute value in a
+// distinguished name: "quoted", \, (a character) and \2C (a byte in hex).
+func dnValue(v string) string {
+	v = strings.TrimLeft(v, " ")
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	var b strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch {
+		case v[i] != '\\' || i+1 == len(v):
+			b.WriteByte(v[i])
+		case i+2 < len(v) && isHex(v[i+1]) && isHex(v[i+2]):
+			x, _ := strconv.ParseUint(v[i+1:i+3], 16, 8)
+			b.WriteByte(byte(x))
+			i += 2
+		default:
+			i++
+			b.WriteByte(v[i])
+		}
+	}
+	return b.String()
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // heldByAPI reads the store over the REST API, which gives each
@@ -165,8 +212,7 @@ func heldIn(list []platform.Cert, store string, cert *x509.Certificate) trustHel
 			return trustHeld{cert: cert, file: path}
 		}
 		if h.other == "" && strings.EqualFold(l.Name, trustFile(cert)) {
-			h.other = fmt.Sprintf("%s holds another certificate (serial %s, issued by %s)",
-				path, l.SerialNumber, l.Issuer)
+			h.other = otherCert(path, l.SerialNumber, l.Issuer)
 		}
 	}
 	return h
