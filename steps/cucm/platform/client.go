@@ -78,6 +78,11 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
+		// TODO(api-outcome): a POST whose connection fails after the request
+		// was written (a reset, a timeout) may have taken effect; the CLI's
+		// changes report that as steps.ErrOutcomeUnknown so that the engine
+		// checks before a retry. Do the same here, telling a request never
+		// sent (dial, TLS) from one sent (httptrace.WroteRequest).
 		return fmt.Errorf("%s: %w", call, err)
 	}
 	defer resp.Body.Close()
