@@ -24,7 +24,7 @@ type AuditInput struct {
 	ExpiryDays   int               `yaml:"expiry_days" default:"30" doc:"A certificate that expires within this many days is a finding."`
 	CheckServed  bool              `yaml:"check_served" default:"true" doc:"Compare the certificate each node serves on HTTPS with its installed tomcat certificate, and verify the served chain."`
 	Runbooks     map[string]string `yaml:"runbooks" doc:"The canned runbook that regenerates each unit's certificate, named in the findings (unit: runbook)."`
-	Method       string            `yaml:"method" default:"auto" enum:"auto,cli,api" doc:"How certificates are read: api uses the REST API (release 14 and later), cli the CLI, auto the API where the release has it. The CLI does not show trust certificates, so chains are then checked by the issuer's name."`
+	Method       string            `yaml:"method" default:"auto" enum:"auto,cli,api" doc:"How certificates are read: api uses the REST API (release 14 and later), cli the CLI, auto the API where the release has it. The CLI shows no trust certificate's key, so chains are then checked by the issuer's name."`
 	ProbeTimeout time.Duration     `yaml:"probe_timeout" default:"15s" doc:"How long to wait for each node's HTTPS answer."`
 }
 
