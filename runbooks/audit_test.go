@@ -602,3 +602,20 @@ func TestAuditNodesDown(t *testing.T) {
 		t.Errorf("message %q, want %q", out.Message, want)
 	}
 }
+
+// TestAuditNotInTheWay: an audit that found something ends blocked (exit
+// 3) but changes nothing, so neither another audit nor the tomcat
+// procedure for the same site needs --new.
+func TestAuditNotInTheWay(t *testing.T) {
+	l := startLab(t, cucmsim.TestConfig(""), labSiteExtra)
+	site := auditSite(l, "")
+	for range 2 {
+		out, err := engine.Run(context.Background(), l.opts(),
+			engine.LoadOptions{Runbook: certAudit, Site: site})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantOutcome(t, out, engine.StateBlocked)
+	}
+	wantOutcome(t, l.run(tomcat), engine.StateSucceeded)
+}
