@@ -83,8 +83,9 @@ func (l *Loader) build(file string, data []byte, site *Site, siteDoc *yaml.Node,
 	tree := cloneNode(doc)
 	d := decode.New(file, errs)
 	d.Origins = origins
+	var overrideWarnings []string
 	if siteDoc != nil {
-		applyOverrides(tree, siteDoc, site.File, origins, d)
+		overrideWarnings = applyOverrides(tree, siteDoc, site.File, origins, d)
 	}
 	rb := &Runbook{File: file}
 	d.Decode(tree, rb)
@@ -102,7 +103,7 @@ func (l *Loader) build(file string, data []byte, site *Site, siteDoc *yaml.Node,
 		return nil, err
 	}
 	eff.Digest = Digest(tree)
-	eff.Warnings = warnings(eff)
+	eff.Warnings = append(overrideWarnings, warnings(eff)...)
 	return eff, nil
 }
 

@@ -87,11 +87,16 @@ func stepNodes(doc *yaml.Node) map[string]*yaml.Node {
 // applyOverrides merges a site's overrides into a copy of a runbook
 // document. Nodes that come from the site are recorded in origins, so
 // errors and render point at the site file, and marked with a comment.
-func applyOverrides(doc, siteDoc *yaml.Node, siteFile string, origins map[*yaml.Node]string, d *decode.Decoder) {
+//
+// A site that pins no runbook serves several, so an override of a step this
+// runbook lacks is returned as a warning rather than reported as an error.
+func applyOverrides(doc, siteDoc *yaml.Node, siteFile string, origins map[*yaml.Node]string, d *decode.Decoder) (warnings []string) {
 	_, overrides := mapValue(siteDoc, "overrides")
 	if overrides == nil || overrides.Kind != yaml.MappingNode {
-		return
+		return nil
 	}
+	_, pin := mapValue(siteDoc, "runbook")
+	pinned := pin != nil && pin.Value != ""
 	steps := stepNodes(doc)
 	ids := make([]string, 0, len(steps))
 	for id := range steps {
@@ -101,12 +106,18 @@ func applyOverrides(doc, siteDoc *yaml.Node, siteFile string, origins map[*yaml.
 	sd := d.ForFile(siteFile)
 	for _, kv := range decode.Pairs(sd, overrides) {
 		step, ok := steps[kv.Key.Value]
-		if !ok {
+		switch {
+		case !ok && pinned:
 			sd.Errorf(kv.Key, "override of unknown step %q%s", kv.Key.Value, decode.DidYouMean(kv.Key.Value, ids))
+			continue
+		case !ok:
+			warnings = append(warnings, fmt.Sprintf("%s: override of step %q, which this runbook does not have; it is ignored%s",
+				sd.Pos(kv.Key), kv.Key.Value, decode.DidYouMean(kv.Key.Value, ids)))
 			continue
 		}
 		overrideStep(step, decode.Resolve(kv.Value), siteFile, origins, sd.In(fmt.Sprintf("override %q", kv.Key.Value)))
 	}
+	return warnings
 }
 
 func overrideStep(step, ov *yaml.Node, siteFile string, origins map[*yaml.Node]string, d *decode.Decoder) {

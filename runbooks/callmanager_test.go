@@ -308,28 +308,32 @@ func TestCallManagerRestartsOnlyWhereActivated(t *testing.T) {
 	}
 }
 
-// cmCTLMessage is what check-ctl says when the CTL update did not run.
-const cmCTLMessage = "the cluster is in mixed mode and the CTL file was not updated after the upload; " +
-	"restarting now would make the phones reject their new configuration. Run utils ctl update " +
-	"CTLFile on the publisher, then runbook resume --mark-done check-ctl --reason \"CTL file " +
-	"updated by hand\""
-
 // TestCallManagerMixedModeNeedsCTLUpdate is the control of the CTL
-// ordering: a site that skips update-ctl in mixed mode is stopped by
-// check-ctl before any restart, and the phones are fine; a CallManager
-// restart made anyway, straight on the simulator's CLI, makes the phones
-// reject their configuration - what the runbook prevented.
+// ordering. A site cannot skip update-ctl: the runbook marks it critical.
+// When the CTL update fails on the node, the run stops there, before any
+// restart, and the phones are fine; a CallManager restart made anyway,
+// straight on the simulator's CLI, makes the phones reject their
+// configuration - what the runbook prevented.
 func TestCallManagerMixedModeNeedsCTLUpdate(t *testing.T) {
-	l := startLab(t, cmConfig("", true, true), cmSiteExtra+
+	skip := startLab(t, cmConfig("", true, true), cmSiteExtra+
 		"  update-ctl: {skip: true, reason: control test}\n")
+	_, err := engine.Run(context.Background(), skip.opts(), engine.LoadOptions{Runbook: callmanager, Site: skip.site})
+	if err == nil || !strings.Contains(err.Error(), `step "update-ctl": the runbook marks this step critical to its safety: it cannot be skipped`) {
+		t.Fatalf("a site skipping update-ctl: %v", err)
+	}
+
+	cfg := cmConfig("", true, true)
+	cfg.Faults = append(cfg.Faults, cucmsim.Fault{Node: "cucm-pub", On: "utils ctl update CTLFile",
+		Action: cucmsim.FaultFail, Times: 1})
+	l := startLab(t, cfg, cmSiteExtra)
 	cmWantWaiting(t, l.run(callmanager), "confirm-tvs", cmTVSInputs)
 	out := cmConfirmTVS(l)
 	wantOutcome(t, out, engine.StateFailed)
-	if !strings.Contains(out.Message, cmCTLMessage) {
-		t.Errorf("message: %s\nwant it to hold: %s", out.Message, cmCTLMessage)
+	if !strings.HasPrefix(out.Message, "step update-ctl failed: ") {
+		t.Errorf("message: %s", out.Message)
 	}
 	if r := l.commands("utils service restart"); len(r) > 0 {
-		t.Errorf("restarts after a skipped CTL update: %q", r)
+		t.Errorf("restarts after a failed CTL update: %q", r)
 	}
 	if l.sim.Phones().RejectedConfig {
 		t.Fatalf("the phones rejected their configuration: %s", l.sim.Phones().Reason)
@@ -344,20 +348,28 @@ func TestCallManagerMixedModeNeedsCTLUpdate(t *testing.T) {
 	}
 }
 
-// TestCallManagerCTLUpdatedByHand follows check-ctl's advice: the
-// operator updates the CTL file by hand and marks the check done; the run
+// TestCallManagerCTLUpdatedByHand: the CTL update fails on the node; the
+// operator updates the CTL file by hand and marks the step done; the run
 // then restarts the services and the phones accept the new certificate.
 func TestCallManagerCTLUpdatedByHand(t *testing.T) {
-	l := startLab(t, cmConfig("", true, true), cmSiteExtra+
-		"  update-ctl: {skip: true, reason: CTL updated by hand}\n")
+	cfg := cmConfig("", true, true)
+	cfg.Faults = append(cfg.Faults, cucmsim.Fault{Node: "cucm-pub", On: "utils ctl update CTLFile",
+		Action: cucmsim.FaultFail, Times: 1})
+	l := startLab(t, cfg, cmSiteExtra)
 	cmWantWaiting(t, l.run(callmanager), "confirm-tvs", cmTVSInputs)
 	wantOutcome(t, cmConfirmTVS(l), engine.StateFailed)
 
 	cmCLI(t, l, "cucm-pub", "utils ctl update CTLFile",
 		cli.Answer{Question: "Do you want to continue", Reply: "y"})
-	out := l.resume(engine.ResumeOptions{MarkDone: "check-ctl", Reason: "CTL file updated by hand"})
+	out := l.resume(engine.ResumeOptions{MarkDone: "update-ctl", Reason: "CTL file updated by hand"})
 	wantOutcome(t, out, engine.StateSucceeded)
-	if up, r := cmIndex(l, "utils ctl update CTLFile"), cmIndex(l, "utils service restart"); up < 0 || r < up {
+	up := -1
+	for i, e := range l.sim.Audit() {
+		if e.Command == "utils ctl update CTLFile" && e.Result == cucmsim.ResultOK {
+			up = i
+		}
+	}
+	if r := cmIndex(l, "utils service restart"); up < 0 || r < up {
 		t.Errorf("CTL update at %d, first restart at %d", up, r)
 	}
 	if p := l.sim.Phones(); p.RejectedConfig {
