@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,28 +14,12 @@ import (
 	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
 	"github.com/ucops/runbook/steps/adcs/adcstest"
-	"github.com/ucops/runbook/steps/file"
+	"github.com/ucops/runbook/steps/stepstest"
 	x509inspect "github.com/ucops/runbook/steps/x509"
 	"github.com/ucops/runbook/steps/x509/x509test"
 )
 
-type dirArtifacts struct{ dir string }
-
-func (a dirArtifacts) Dir() string { return a.dir }
-
-func (a dirArtifacts) Write(name string, data []byte) (string, error) {
-	p := filepath.Join(a.dir, name)
-	return p, file.WriteAtomic(p, data, 0o644)
-}
-
-type creds map[string]steps.Credential
-
-func (c creds) Credential(name string) (steps.Credential, error) {
-	if cr, ok := c[name]; ok {
-		return cr, nil
-	}
-	return steps.Credential{}, fmt.Errorf("the site defines no credential %q", name)
-}
+type creds = stepstest.Credentials
 
 const (
 	user     = `LAB\svc-runbook`
@@ -59,7 +42,7 @@ func startCA(t *testing.T, cfg adcstest.Config) *adcstest.Server {
 func runtime(t *testing.T, pass string) *steps.Runtime {
 	return &steps.Runtime{
 		Step:        "sign-tomcat",
-		Artifacts:   dirArtifacts{t.TempDir()},
+		Artifacts:   stepstest.Artifacts(t.TempDir()),
 		Credentials: creds{"adcs": {Username: user, Password: pass}},
 	}
 }

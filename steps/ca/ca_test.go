@@ -10,37 +10,15 @@ import (
 	"sync"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
-	"github.com/ucops/runbook/steps/file"
+	"github.com/ucops/runbook/steps/stepstest"
 	x509inspect "github.com/ucops/runbook/steps/x509"
 	"github.com/ucops/runbook/steps/x509/x509test"
 )
 
-type dirArtifacts struct{ dir string }
-
-func (a dirArtifacts) Dir() string { return a.dir }
-
-func (a dirArtifacts) Write(name string, data []byte) (string, error) {
-	p := filepath.Join(a.dir, name)
-	return p, file.WriteAtomic(p, data, 0o644)
-}
-
 func decodeInput(t *testing.T, src string) *Input {
 	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
-		t.Fatal(err)
-	}
-	var errs decode.Errors
-	in := new(Input)
-	decode.New("t.yaml", &errs).Decode(&n, in)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return in
+	return stepstest.Decode[Input](t, src)
 }
 
 func withCSR(csrPEM, extra string) string {
@@ -67,7 +45,7 @@ func TestSign(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			arts := t.TempDir()
-			rt := &steps.Runtime{Step: "sign-tomcat", Artifacts: dirArtifacts{arts}}
+			rt := &steps.Runtime{Step: "sign-tomcat", Artifacts: stepstest.Artifacts(arts)}
 			csr := x509test.CSR(t, x509test.RSAKey(t, 2048), tc.eku, names...)
 			in := decodeInput(t, withCSR(x509test.CSRPEM(csr), tc.extra))
 
@@ -168,7 +146,7 @@ func TestSignRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			rt := &steps.Runtime{Artifacts: dirArtifacts{t.TempDir()}}
+			rt := &steps.Runtime{Artifacts: stepstest.Artifacts(t.TempDir())}
 			_, err := sign(context.Background(), rt, decodeInput(t, tc.with))
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("error = %v\nwant    %s", err, tc.want)

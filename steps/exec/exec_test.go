@@ -10,25 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
+	"github.com/ucops/runbook/steps/stepstest"
 )
 
 func decodeInput(t *testing.T, src string) *Input {
 	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
-		t.Fatal(err)
-	}
-	var errs decode.Errors
-	in := new(Input)
-	decode.New("t.yaml", &errs).Decode(&n, in)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return in
+	return stepstest.Decode[Input](t, src)
 }
 
 func TestRun(t *testing.T) {

@@ -11,21 +11,13 @@ import (
 
 	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
+	"github.com/ucops/runbook/steps/stepstest"
 )
 
 // dirArtifacts keeps artifacts in a directory, as the engine does.
-type dirArtifacts struct{ dir string }
-
-func (a dirArtifacts) Dir() string { return a.dir }
-
-func (a dirArtifacts) Write(name string, data []byte) (string, error) {
-	p := filepath.Join(a.dir, name)
-	return p, WriteAtomic(p, data, 0o644)
-}
-
 func runtime(t *testing.T) *steps.Runtime {
 	site, arts := t.TempDir(), t.TempDir()
-	return &steps.Runtime{Site: &steps.Site{Dir: site}, Artifacts: dirArtifacts{arts}}
+	return &steps.Runtime{Site: &steps.Site{Dir: site}, Artifacts: stepstest.Artifacts(arts)}
 }
 
 func decodeInto[T any](t *testing.T, src string) *T {

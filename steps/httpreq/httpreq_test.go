@@ -14,20 +14,11 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
+	"github.com/ucops/runbook/steps/stepstest"
 )
 
-type creds map[string]steps.Credential
-
-func (c creds) Credential(name string) (steps.Credential, error) {
-	if cr, ok := c[name]; ok {
-		return cr, nil
-	}
-	return steps.Credential{}, fmt.Errorf("the site defines no credential %q", name)
-}
+type creds = stepstest.Credentials
 
 // newServer is a real HTTPS server on loopback with a small API.
 func newServer(t *testing.T) *httptest.Server {
@@ -72,17 +63,7 @@ func certPEM(s *httptest.Server) string {
 
 func decodeInput(t *testing.T, src string) *Input {
 	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
-		t.Fatal(err)
-	}
-	var errs decode.Errors
-	in := new(Input)
-	decode.New("t.yaml", &errs).Decode(&n, in)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return in
+	return stepstest.Decode[Input](t, src)
 }
 
 func indent(s string) string {

@@ -10,35 +10,17 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
+	"github.com/ucops/runbook/steps/stepstest"
 )
 
-type creds map[string]steps.Credential
-
-func (c creds) Credential(name string) (steps.Credential, error) {
-	if cr, ok := c[name]; ok {
-		return cr, nil
-	}
-	return steps.Credential{}, fmt.Errorf("the site defines no credential %q", name)
-}
+type creds = stepstest.Credentials
 
 func decodeInput(t *testing.T, src string) *Input {
 	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
-		t.Fatal(err)
-	}
-	var errs decode.Errors
-	in := new(Input)
-	decode.New("t.yaml", &errs).Decode(&n, in)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return in
+	return stepstest.Decode[Input](t, src)
 }
 
 // runtimeFor targets s as a node, logging in with its user key.

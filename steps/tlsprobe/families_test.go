@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -16,28 +14,12 @@ import (
 	"github.com/ucops/runbook/steps/adcs"
 	"github.com/ucops/runbook/steps/adcs/adcstest"
 	"github.com/ucops/runbook/steps/ca"
-	"github.com/ucops/runbook/steps/file"
+	"github.com/ucops/runbook/steps/stepstest"
 	x509inspect "github.com/ucops/runbook/steps/x509"
 	"github.com/ucops/runbook/steps/x509/x509test"
 )
 
-type dirArtifacts struct{ dir string }
-
-func (a dirArtifacts) Dir() string { return a.dir }
-
-func (a dirArtifacts) Write(name string, data []byte) (string, error) {
-	p := filepath.Join(a.dir, name)
-	return p, file.WriteAtomic(p, data, 0o644)
-}
-
-type creds map[string]steps.Credential
-
-func (c creds) Credential(name string) (steps.Credential, error) {
-	if cr, ok := c[name]; ok {
-		return cr, nil
-	}
-	return steps.Credential{}, fmt.Errorf("no credential %q", name)
-}
+type creds = stepstest.Credentials
 
 // TestSignedChainIsServedAndTrusted runs the certificate families the way
 // the canned runbook does: inspect the cluster CSR, have it signed (local
@@ -55,7 +37,7 @@ func TestSignedChainIsServedAndTrusted(t *testing.T) {
 		ClientAuth: true, MinHash: "SHA-256"}, time.Now()); err != nil {
 		t.Fatalf("CSR expectations: %v", err)
 	}
-	rt := &steps.Runtime{Step: "sign", Artifacts: dirArtifacts{t.TempDir()},
+	rt := &steps.Runtime{Step: "sign", Artifacts: stepstest.Artifacts(t.TempDir()),
 		Credentials: creds{"adcs": {Username: `LAB\svc`, Password: "pw"}}}
 
 	local, err := ca.Actions()[0].Run(context.Background(), rt, &ca.Input{CSR: csrPEM,

@@ -15,23 +15,14 @@ import (
 
 	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
+	"github.com/ucops/runbook/steps/stepstest"
 	"github.com/ucops/runbook/steps/x509/x509test"
 )
 
 // decodeInput decodes a `with` block the way the engine does.
 func decodeInput(t *testing.T, src string) *Input {
 	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
-		t.Fatal(err)
-	}
-	var errs decode.Errors
-	in := new(Input)
-	decode.New("t.yaml", &errs).Decode(&n, in)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return in
+	return stepstest.Decode[Input](t, src)
 }
 
 func testdataRuntime(t *testing.T) *steps.Runtime {
