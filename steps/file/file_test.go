@@ -7,32 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
-	"github.com/ucops/runbook/engine/decode"
 	"github.com/ucops/runbook/steps"
 	"github.com/ucops/runbook/steps/stepstest"
 )
 
-// dirArtifacts keeps artifacts in a directory, as the engine does.
+// runtime has a site directory and an artifacts directory.
 func runtime(t *testing.T) *steps.Runtime {
 	site, arts := t.TempDir(), t.TempDir()
 	return &steps.Runtime{Site: &steps.Site{Dir: site}, Artifacts: stepstest.Artifacts(arts)}
-}
-
-func decodeInto[T any](t *testing.T, src string) *T {
-	t.Helper()
-	var n yaml.Node
-	if err := yaml.Unmarshal([]byte(src), &n); err != nil {
-		t.Fatal(err)
-	}
-	var errs decode.Errors
-	in := new(T)
-	decode.New("t.yaml", &errs).Decode(&n, in)
-	if err := errs.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return in
 }
 
 func TestWriteThenCheckThenRead(t *testing.T) {
@@ -49,7 +31,7 @@ func TestWriteThenCheckThenRead(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rt := runtime(t)
 			ctx := context.Background()
-			in := decodeInto[WriteInput](t, tc.write)
+			in := stepstest.Decode[WriteInput](t, tc.write)
 			chk, err := written(ctx, rt, in)
 			if err != nil || chk.State != steps.NotDone || !strings.HasSuffix(chk.Detail, " does not exist") {
 				t.Fatalf("check before write: %v %v %q", chk.State, err, chk.Detail)
@@ -67,7 +49,7 @@ func TestWriteThenCheckThenRead(t *testing.T) {
 				res.SHA256+")" {
 				t.Fatalf("check after write: %v %v %q", chk.State, err, chk.Detail)
 			}
-			got, err := read(ctx, rt, decodeInto[ReadInput](t, tc.read))
+			got, err := read(ctx, rt, stepstest.Decode[ReadInput](t, tc.read))
 			if err != nil || got.Content != tc.want || got.SHA256 != res.SHA256 || !got.Exists {
 				t.Fatalf("read %+v, %v; want content %q", got, err, tc.want)
 			}
@@ -81,7 +63,7 @@ func TestWriteThenCheckThenRead(t *testing.T) {
 
 func TestWriteMode(t *testing.T) {
 	rt := runtime(t)
-	res, err := write(context.Background(), rt, decodeInto[WriteInput](t, "{path: k, content: x, mode: \"0600\"}"))
+	res, err := write(context.Background(), rt, stepstest.Decode[WriteInput](t, "{path: k, content: x, mode: \"0600\"}"))
 	if err != nil {
 		t.Fatal(err)
 	}
